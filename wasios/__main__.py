@@ -1,0 +1,123 @@
+"""The `wasios` command: `run`, `inspect` and `wast`.
+
+Errors a user can cause (a malformed module, a missing import, a bad argument) print
+one line on stderr and exit non-zero; they never show a Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from procs.wasm.errors import Exhaustion, LinkError, Trap, WasmError
+
+EXIT_TRAP = 134  # as wasmtime: a trap ends the program like abort()
+
+
+def _load_module(path: str):  # -> api.Module
+    from procs.wasm.api import Module
+
+    if path == "-":
+        return Module(sys.stdin.buffer.read(), name="<stdin>")
+    return Module.from_file(path)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from procs.wasm.api import Instance
+    from wasios._values import format_results, parse_args_for
+
+    module = _load_module(args.file)
+    if args.invoke is None:
+        wasi = [i for i in module.imports if i[0].startswith("wasi_")]
+        if wasi:
+            raise WasmError(
+                "running WASI programs needs the wasios kernel, which is not built yet; "
+                "use --invoke NAME to call an export of a module without WASI imports"
+            )
+    inst = Instance(module, {})
+    name = args.invoke
+    if name is None:
+        exported = dict(module.exports)
+        for candidate in ("_start", ""):
+            if exported.get(candidate) == "func":
+                name = candidate
+                break
+        else:
+            raise WasmError("the module exports no `_start` function; use --invoke NAME")
+    f = inst.exports.get(name)
+    if f is None or not hasattr(f, "call_raw"):
+        raise WasmError(f"failed to find function export `{name}`")
+    raw_args = parse_args_for(f.type, args.args, name)
+    results = f.call_raw(*raw_args)
+    out = format_results(f.type, results)
+    if out:
+        print(out)
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from procs.wasm.describe import describe
+
+    with open(args.file, "rb") as fh:
+        raw = fh.read()
+    sys.stdout.write(describe(raw, args.file))
+    return 0
+
+
+def cmd_wast(args: argparse.Namespace) -> int:
+    from procs.wasm.wast_runner import run_file
+
+    failed = 0
+    for path in args.files:
+        result = run_file(path)
+        for failure in result.failures:
+            print(f"{path}:{failure}", file=sys.stderr)
+        print(f"{path}: {result.passed} passed, {len(result.failures)} failed, {result.skipped} skipped")
+        failed += len(result.failures)
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="wasios", description="Run WebAssembly programs.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a module (.wasm or .wat)")
+    run.add_argument("--invoke", metavar="NAME", help="call this export with ARGS and print its results")
+    run.add_argument("file", help="module file, or - for stdin")
+    run.add_argument("args", nargs=argparse.REMAINDER, help="arguments")
+    run.set_defaults(fn=cmd_run)
+
+    insp = sub.add_parser("inspect", help="show a module's sections, types, imports and exports")
+    insp.add_argument("file")
+    insp.set_defaults(fn=cmd_inspect)
+
+    wast = sub.add_parser("wast", help="run WebAssembly spec test scripts (.wast)")
+    wast.add_argument("files", nargs="+")
+    wast.set_defaults(fn=cmd_wast)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except Exhaustion as e:
+        print(f"wasios: error: {e}", file=sys.stderr)
+        return EXIT_TRAP
+    except Trap as e:
+        print(f"wasios: error: wasm trap: {e}", file=sys.stderr)
+        return EXIT_TRAP
+    except LinkError as e:
+        print(f"wasios: error: {e}", file=sys.stderr)
+        return 1
+    except WasmError as e:
+        print(f"wasios: error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"wasios: error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
