@@ -1,10 +1,10 @@
 """wasios: run WebAssembly programs as Unix-like processes, or embed the engine in Python.
 
-    >>> import wasios
-    >>> m = wasios.Module('(module (func (export "add") (param i32 i32) (result i32)'
-    ...                   ' local.get 0 local.get 1 i32.add))')
-    >>> wasios.Instance(m).exports.add(2, 3)
-    5
+>>> import wasios
+>>> m = wasios.Module('(module (func (export "add") (param i32 i32) (result i32)'
+...                   ' local.get 0 local.get 1 i32.add))')
+>>> wasios.Instance(m).exports.add(2, 3)
+5
 """
 
 from procs.wasm.api import (

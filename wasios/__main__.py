@@ -73,7 +73,8 @@ def cmd_wast(args: argparse.Namespace) -> int:
         result = run_file(path)
         for failure in result.failures:
             print(f"{path}:{failure}", file=sys.stderr)
-        print(f"{path}: {result.passed} passed, {len(result.failures)} failed, {result.skipped} skipped")
+        counts = f"{result.passed} passed, {len(result.failures)} failed, {result.skipped} skipped"
+        print(f"{path}: {counts}")
         failed += len(result.failures)
     return 1 if failed else 0
 
@@ -83,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a module (.wasm or .wat)")
-    run.add_argument("--invoke", metavar="NAME", help="call this export with ARGS and print its results")
+    run.add_argument(
+        "--invoke", metavar="NAME", help="call this export with ARGS and print its results"
+    )
     run.add_argument("file", help="module file, or - for stdin")
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments")
     run.set_defaults(fn=cmd_run)

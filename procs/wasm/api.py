@@ -199,7 +199,10 @@ class Module:
         return Instance(self, imports)
 
     def __repr__(self) -> str:
-        return f"<wasios.Module {self.name or ''} imports={len(self._module.imports)} exports={len(self._module.exports)}>"
+        m = self._module
+        return (
+            f"<wasios.Module {self.name or ''} imports={len(m.imports)} exports={len(m.exports)}>"
+        )
 
 
 def _looks_like_text(raw: bytes) -> bool:
@@ -230,7 +233,9 @@ class Func:
     ) -> None:
         self._fn = fn
         self._access_caller = access_caller
-        self._ft = None if params is None and results is None else _functype(params or (), results or ())
+        self._ft = (
+            None if params is None and results is None else _functype(params or (), results or ())
+        )
         self._func: Function | None = self._host(self._ft) if self._ft is not None else None
 
     def _host(self, ft: FuncType) -> HostFunction:
@@ -243,7 +248,9 @@ class Func:
         def call(*args: Any) -> Any:
             if access_caller:
                 caller, args = args[0], args[1:]
-                py_args = [Caller(caller)] + [from_wasm(t, a) for t, a in zip(params, args, strict=True)]
+                py_args = [Caller(caller)] + [
+                    from_wasm(t, a) for t, a in zip(params, args, strict=True)
+                ]
             else:
                 py_args = [from_wasm(t, a) for t, a in zip(params, args, strict=True)]
             out = fn(*py_args)
@@ -350,7 +357,9 @@ class Memory:
     def write(self, addr: int, payload: bytes) -> None:
         data = self._mem.data
         if addr < 0 or addr + len(payload) > len(data):
-            raise IndexError(f"write of {len(payload)} bytes at {addr} is out of bounds ({len(data)})")
+            raise IndexError(
+                f"write of {len(payload)} bytes at {addr} is out of bounds ({len(data)})"
+            )
         data[addr : addr + len(payload)] = payload
 
     def __repr__(self) -> str:
@@ -362,7 +371,9 @@ class Table:
 
     __slots__ = ("_table",)
 
-    def __init__(self, type: str = "funcref", min: int = 0, max: int | None = None, init: Any = None):
+    def __init__(
+        self, type: str = "funcref", min: int = 0, max: int | None = None, init: Any = None
+    ):
         elem = valtype(type)
         if elem not in (FUNCREF, EXTERNREF):
             raise ValueError("a table holds funcref or externref")

@@ -1,0 +1,368 @@
+"""Runs spec-test scripts (`.wast`) against the engine: `wasios wast FILE` and the tests.
+
+It drives the engine below the public API, in run-time representation, so that every
+bit of every value is compared exactly. A failure is recorded with its line and the
+runner goes on; an unexpected Python exception inside the engine is a failure too (it
+means a bug), never a crash of the runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import wast
+from .decode import decode
+from .errors import Exhaustion, InvalidError, LinkError, MalformedError, Trap, WasmError
+from .instance import instantiate, resolve_imports
+from .interp import invoke
+from .module import (
+    F32,
+    F64,
+    FUNCREF,
+    I32,
+    I64,
+    FuncType,
+    GlobalType,
+    Limits,
+    MemoryType,
+    Module,
+    TableType,
+)
+from .numerics import f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
+from .runtime import Function, Global, HostFunction, Instance, Memory, Table
+from .text import parse_module
+from .validate import validate
+
+F32_QUIET = 0x00400000
+F64_QUIET = 0x0008000000000000
+F32_CANONICAL = 0x7FC00000
+F64_CANONICAL = 0x7FF8000000000000
+
+
+@dataclass(frozen=True)
+class HostRef:
+    """The value of `(ref.extern N)` in a script."""
+
+    n: int
+
+
+@dataclass
+class Result:
+    passed: int = 0
+    skipped: int = 0
+    failures: list[str] = field(default_factory=list)
+    # Soft differences: the right outcome with a different message.
+    message_mismatches: list[str] = field(default_factory=list)
+    skip_reasons: list[str] = field(default_factory=list)
+
+
+class Failure(Exception):
+    """An assertion did not hold."""
+
+
+def spectest_instance() -> Instance:
+    """The `spectest` module the scripts import from (as the reference interpreter has it)."""
+    inst = Instance(Module())
+    printers = {
+        "print": (),
+        "print_i32": (I32,),
+        "print_i64": (I64,),
+        "print_f32": (F32,),
+        "print_f64": (F64,),
+        "print_i32_f32": (I32, F32),
+        "print_f64_f64": (F64, F64),
+    }
+    for name, params in printers.items():
+        inst.exports[name] = HostFunction(FuncType(params, ()), lambda *a: None, name=name)
+    inst.exports["global_i32"] = Global(GlobalType(I32, False), 666)
+    inst.exports["global_i64"] = Global(GlobalType(I64, False), 666)
+    inst.exports["global_f32"] = Global(GlobalType(F32, False), f32_from_bits(0x4426A666))
+    inst.exports["global_f64"] = Global(GlobalType(F64, False), f64_from_bits(0x4084D4CCCCCCCCCD))
+    inst.exports["table"] = Table(TableType(FUNCREF, Limits(10, 20)))
+    inst.exports["memory"] = Memory(MemoryType(Limits(1, 2)))
+    return inst
+
+
+def to_runtime(v: wast.Value) -> Any:
+    if isinstance(v, wast.Num):
+        if v.type == F32:
+            return f32_from_bits(v.bits)
+        if v.type == F64:
+            return f64_from_bits(v.bits)
+        return v.bits
+    if isinstance(v, wast.RefNull):
+        return None
+    if isinstance(v, wast.RefExtern):
+        return HostRef(v.value)
+    raise Failure(f"cannot pass {v!r}")
+
+
+def matches(expected: wast.Expected, got: Any, t: int | None) -> bool:
+    """Does result `got` (of declared type `t`) match the expectation?"""
+    if isinstance(expected, wast.Num):
+        if expected.type == F32:
+            return isinstance(got, float) and f32_to_bits(got) == expected.bits
+        if expected.type == F64:
+            return isinstance(got, float) and f64_to_bits(got) == expected.bits
+        return type(got) is int and got == expected.bits
+    if isinstance(expected, wast.NanPattern):
+        ft = expected.type if expected.type is not None else t
+        if not isinstance(got, float) or got == got:
+            return False
+        if ft == F32:
+            bits = f32_to_bits(got) & 0x7FFFFFFF
+            return bits == F32_CANONICAL if expected.kind == "canonical" else bool(bits & F32_QUIET)
+        bits = f64_to_bits(got) & 0x7FFFFFFFFFFFFFFF
+        return bits == F64_CANONICAL if expected.kind == "canonical" else bool(bits & F64_QUIET)
+    if isinstance(expected, wast.RefNull):
+        return got is None
+    if isinstance(expected, wast.RefExtern):
+        return got == HostRef(expected.value)
+    if isinstance(expected, wast.RefAny):
+        if expected.type == FUNCREF:
+            return isinstance(got, Function)
+        return got is not None and not isinstance(got, Function)
+    return False
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v!r} (f64 bits 0x{f64_to_bits(v):016x})"
+    if isinstance(v, int):
+        return f"{v} (0x{v:x})"
+    return repr(v)
+
+
+class Runner:
+    def __init__(self, filename: str = "<wast>") -> None:
+        self.filename = filename
+        self.registry: dict[str, Instance] = {"spectest": spectest_instance()}
+        self.named: dict[str, Instance] = {}
+        self.current: Instance | None = None
+        self.result = Result()
+
+    # --- modules ---------------------------------------------------------------
+    def load(self, cmd: wast.ModuleDef) -> Module:
+        """Decode or parse a module definition (raising MalformedError if it is not)."""
+        if cmd.form == "binary":
+            assert cmd.binary is not None
+            return decode(cmd.binary)
+        if cmd.form == "quote":
+            assert cmd.source is not None
+            return parse_module(cmd.source)
+        if cmd.error is not None:
+            raise cmd.error
+        assert cmd.module is not None
+        return cmd.module
+
+    def link(self, module: Module) -> list[Any]:
+        def lookup(mod: str, name: str) -> Any:
+            inst = self.registry.get(mod)
+            return None if inst is None else inst.exports.get(name)
+
+        return resolve_imports(module, lookup)
+
+    def define(self, cmd: wast.ModuleDef) -> Instance:
+        module = self.load(cmd)
+        validate(module)
+        inst = instantiate(module, self.link(module))
+        self.current = inst
+        if cmd.name is not None:
+            self.named[cmd.name] = inst
+        return inst
+
+    def instance(self, name: str | None) -> Instance:
+        inst = self.current if name is None else self.named.get(name)
+        if inst is None:
+            raise Failure(f"unknown module {name or '(none defined)'}")
+        return inst
+
+    # --- actions ---------------------------------------------------------------
+    def act(self, action: wast.Action) -> tuple[list[Any], tuple[int, ...]]:
+        inst = self.instance(action.module)
+        target = inst.exports.get(action.name)
+        if target is None:
+            raise Failure(f"unknown export {action.name!r}")
+        if isinstance(action, wast.Get):
+            if not isinstance(target, Global):
+                raise Failure(f"export {action.name!r} is not a global")
+            return [target.value], (target.type.valtype,)
+        if not isinstance(target, Function):
+            raise Failure(f"export {action.name!r} is not a function")
+        args = [to_runtime(a) for a in action.args]
+        if len(args) != len(target.type.params):
+            raise Failure(f"{action.name}: {len(args)} arguments for {target.type}")
+        return invoke(target, args), target.type.results
+
+    # --- commands --------------------------------------------------------------
+    def run(self, commands: list[wast.Command]) -> Result:
+        for cmd in commands:
+            handler = self.HANDLERS.get(cmd.kind)
+            try:
+                if handler is None:
+                    raise Failure(f"unknown command kind {cmd.kind}")
+                outcome = handler(self, cmd)
+            except Failure as e:
+                self.result.failures.append(f"{cmd.line}: {cmd.kind}: {e}")
+                continue
+            except WasmError as e:
+                self.result.failures.append(
+                    f"{cmd.line}: {cmd.kind}: unexpected {type(e).__name__}: {e}"
+                )
+                continue
+            except RecursionError:
+                self.result.failures.append(f"{cmd.line}: {cmd.kind}: Python RecursionError")
+                continue
+            except Exception as e:  # a bug in the engine: record it, keep going
+                self.result.failures.append(
+                    f"{cmd.line}: {cmd.kind}: crash {type(e).__name__}: {e}"
+                )
+                continue
+            if outcome == "skip":
+                self.result.skipped += 1
+            elif outcome != "none":
+                self.result.passed += 1
+        return self.result
+
+    def _module(self, cmd: wast.ModuleDef) -> str:
+        self.define(cmd)
+        return "none"
+
+    def _register(self, cmd: wast.Register) -> str:
+        self.registry[cmd.as_name] = self.instance(cmd.module)
+        return "none"
+
+    def _action(self, cmd: wast.Invoke | wast.Get) -> str:
+        self.act(cmd)
+        return "none"
+
+    def _assert_return(self, cmd: wast.AssertReturn) -> str:
+        assert cmd.action is not None
+        try:
+            results, types = self.act(cmd.action)
+        except Trap as e:
+            raise Failure(f"{cmd.action.name}: unexpected trap: {e}") from None
+        if len(results) != len(cmd.expected):
+            raise Failure(
+                f"{cmd.action.name}: {len(results)} results, {len(cmd.expected)} expected"
+            )
+        for i, (exp, got) in enumerate(zip(cmd.expected, results, strict=True)):
+            if not matches(exp, got, types[i] if i < len(types) else None):
+                raise Failure(f"{cmd.action.name}: result {i}: got {_show(got)}, expected {exp}")
+        return "pass"
+
+    def _check_message(self, cmd: wast.Command, expected: str, got: str) -> None:
+        if not got.startswith(expected):
+            self.result.message_mismatches.append(
+                f"{cmd.line}: {cmd.kind}: expected {expected!r}, got {got!r}"
+            )
+
+    def _assert_trap(self, cmd: wast.AssertTrap) -> str:
+        try:
+            if cmd.module is not None:
+                self.define(cmd.module)
+            else:
+                assert cmd.action is not None
+                self.act(cmd.action)
+        except Exhaustion as e:
+            raise Failure(f"expected trap {cmd.message!r}, got exhaustion: {e}") from None
+        except Trap as e:
+            if not e.kind.startswith(cmd.message):
+                raise Failure(f"expected trap {cmd.message!r}, got {e.kind!r}") from None
+            return "pass"
+        raise Failure(f"expected trap {cmd.message!r}, got no trap")
+
+    def _assert_exhaustion(self, cmd: wast.AssertExhaustion) -> str:
+        assert cmd.action is not None
+        try:
+            self.act(cmd.action)
+        except Exhaustion as e:
+            self._check_message(cmd, cmd.message, e.kind)
+            return "pass"
+        except Trap as e:
+            raise Failure(f"expected exhaustion, got trap {e.kind!r}") from None
+        raise Failure("expected exhaustion, returned normally")
+
+    def _assert_invalid(self, cmd: wast.AssertInvalid) -> str:
+        assert cmd.module is not None
+        try:
+            module = self.load(cmd.module)
+        except MalformedError as e:
+            raise Failure(f"module should be well-formed (only invalid), but: {e}") from None
+        try:
+            validate(module)
+        except InvalidError as e:
+            self._check_message(cmd, cmd.message, str(e))
+            return "pass"
+        raise Failure(f"module should be invalid ({cmd.message})")
+
+    def _assert_malformed(self, cmd: wast.AssertMalformed) -> str:
+        assert cmd.module is not None
+        try:
+            module = self.load(cmd.module)
+        except MalformedError as e:
+            self._check_message(cmd, cmd.message, str(e).split(": ", 1)[-1])
+            return "pass"
+        try:
+            validate(module)
+        except InvalidError as e:
+            raise Failure(
+                f"module should be malformed ({cmd.message}), but it is invalid: {e}"
+            ) from None
+        raise Failure(f"module should be malformed ({cmd.message})")
+
+    def _assert_unlinkable(self, cmd: wast.AssertUnlinkable) -> str:
+        assert cmd.module is not None
+        module = self.load(cmd.module)
+        validate(module)
+        try:
+            instantiate(module, self.link(module))
+        except LinkError as e:
+            self._check_message(cmd, cmd.message, str(e))
+            return "pass"
+        raise Failure(f"module should be unlinkable ({cmd.message})")
+
+    def _assert_uninstantiable(self, cmd: wast.AssertUninstantiable) -> str:
+        assert cmd.module is not None
+        module = self.load(cmd.module)
+        validate(module)
+        try:
+            instantiate(module, self.link(module))
+        except Trap as e:
+            self._check_message(cmd, cmd.message, e.kind)
+            return "pass"
+        raise Failure(f"module should trap on instantiation ({cmd.message})")
+
+    def _unsupported(self, cmd: wast.Unsupported) -> str:
+        self.result.skip_reasons.append(f"{cmd.line}: {cmd.what}: {cmd.reason}")
+        return "skip"
+
+    HANDLERS: dict[str, Callable[[Runner, Any], str]] = {
+        "module": _module,
+        "register": _register,
+        "invoke": _action,
+        "get": _action,
+        "assert_return": _assert_return,
+        "assert_trap": _assert_trap,
+        "assert_exhaustion": _assert_exhaustion,
+        "assert_invalid": _assert_invalid,
+        "assert_malformed": _assert_malformed,
+        "assert_unlinkable": _assert_unlinkable,
+        "assert_uninstantiable": _assert_uninstantiable,
+        "unsupported": _unsupported,
+    }
+
+
+def run_script(source: str, filename: str = "<wast>") -> Result:
+    try:
+        commands = wast.parse_script(source)
+    except MalformedError as e:
+        return Result(failures=[f"script does not parse: {e}"])
+    return Runner(filename).run(commands)
+
+
+def run_file(path: str) -> Result:
+    with open(path, encoding="utf-8") as f:
+        return run_script(f.read(), path)
