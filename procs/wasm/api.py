@@ -105,8 +105,8 @@ def to_wasm(t: int, value: Any) -> Any:
         return v & 0xFFFFFFFFFFFFFFFF
     if t == F32:
         x = float(value)
-        if x != x:
-            return x  # keep the NaN as given (f32 payload convention)
+        if x != x:  # keep the NaN's f32 payload bits (the top 23 of the f64 payload)
+            return numerics.f32_from_bits(numerics.f32_to_bits(x))
         return numerics.f32_round(x)
     if t == F64:
         return float(value)

@@ -110,6 +110,13 @@ def _norm(t: str, v):
     return v
 
 
+TYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64"}
+
+
+def _zero(t: str):
+    return {"i32": 0, "i64": 0, "f32": 0.0, "f64": 0.0}.get(t)
+
+
 def _ttf_module(seed: int, workdir: Path) -> bytes:
     rng = random.Random(seed)
     src = workdir / f"r{seed}.bin"
@@ -141,7 +148,7 @@ def _run_ours(wasm: bytes):
         if "hangLimitInitializer" in inst.exports:
             inst.exports["hangLimitInitializer"]()
         try:
-            r = f(*[0] * len(f.type.params))
+            r = f(*[_zero(TYPES.get(t, "ref")) for t in f.type.params])
             res = r if isinstance(r, tuple) else (() if r is None else (r,))
             types = [
                 {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64"}.get(t, "ref")
@@ -175,7 +182,7 @@ def _run_ref(wasm: bytes):
         if "hangLimitInitializer" in [e.name for e in module.exports]:
             exports["hangLimitInitializer"](store)
         try:
-            r = f(store, *[0] * len(exp.type.params))
+            r = f(store, *[_zero(str(t)) for t in exp.type.params])
             res = r if isinstance(r, list | tuple) else (() if r is None else (r,))
             types = [str(t) for t in exp.type.results]
             events.append(
