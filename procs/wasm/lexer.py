@@ -48,14 +48,17 @@ class Atom:
 
 
 class SList:
-    """A parenthesised list; `items` holds `Atom`s and nested `SList`s."""
+    """A parenthesised list; `items` holds `Atom`s and nested `SList`s. `start`/`end` are
+    the source offsets of its parentheses (`end` just past the closing one)."""
 
-    __slots__ = ("items", "line", "col")
+    __slots__ = ("items", "line", "col", "start", "end")
 
-    def __init__(self, line: int, col: int) -> None:
+    def __init__(self, line: int, col: int, start: int = 0) -> None:
         self.items: list[Atom | SList] = []
         self.line = line
         self.col = col
+        self.start = start
+        self.end = start
 
     @property
     def head(self) -> str | None:
@@ -94,7 +97,10 @@ def _decode_string(src: str, pos: int, line: int, col: int) -> tuple[bytes, int]
         if c == "\n" or ord(c) < 0x20 or c == "\x7f":
             raise TextError("illegal character in string", line, col)
         if c != "\\":
-            out += c.encode("utf-8", "surrogatepass")
+            if 0xDC80 <= ord(c) <= 0xDCFF:  # a raw byte smuggled in by surrogateescape
+                out.append(ord(c) - 0xDC00)
+            else:
+                out += c.encode("utf-8", "surrogatepass")
             i += 1
             continue
         if i + 1 >= n:
@@ -167,7 +173,7 @@ def read_sexprs(src: str) -> list[Node]:
                     i += 1
             continue
         if c == "(":
-            node = SList(line, col)
+            node = SList(line, col, i)
             (stack[-1].items if stack else top).append(node)
             stack.append(node)
             i += 1
@@ -175,7 +181,7 @@ def read_sexprs(src: str) -> list[Node]:
         if c == ")":
             if not stack:
                 raise TextError("unexpected token )", line, col)
-            stack.pop()
+            stack.pop().end = i + 1
             i += 1
             continue
         if c == '"':
@@ -230,8 +236,10 @@ def parse_uint(atom: Node, bits: int = 32) -> int:
     if not isinstance(atom, Atom) or atom.data is not None:
         raise error("unexpected token", atom)
     r = parse_int_text(atom.text)
+    if r is None and looks_numeric(atom.text):
+        raise error(f"unknown operator {atom.text}", atom)  # a reserved token like `0drop`
     if r is None or r[0]:
-        raise error("unexpected token", atom)
+        raise error(f"unexpected token {atom.text}", atom)
     if r[1] >= 1 << bits:
         raise error(f"constant out of range: i{bits} constant", atom)
     return r[1]
