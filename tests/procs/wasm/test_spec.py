@@ -50,8 +50,59 @@ LATER_PROPOSALS = {
     "tuples.wast": "binaryen tuple extension",
 }
 
-# Whole files whose rules predate Wasm 2.0 (filled in as the corpus is run; each with why).
-PRE_2_0: dict[str, str] = {}
+LATER_PROPOSALS.update(
+    {
+        "table.wast": "typed function references: `(table (ref null func))`",
+        "elem_reftypes.wast": "typed function references: `(ref null $t)` element types",
+    }
+)
+
+_OLD_SYNTAX = "pre-2.0 text syntax (`(block i32 ...)`, `if` without `then`, `infinity`, ...)"
+# Whole files written for rules or syntax older than Wasm 2.0.
+PRE_2_0: dict[str, str] = {
+    "old_address.wast": _OLD_SYNTAX,
+    "old_block.wast": _OLD_SYNTAX,
+    "old_br_if.wast": _OLD_SYNTAX,
+    "old_call.wast": _OLD_SYNTAX,
+    "old_call_indirect.wast": _OLD_SYNTAX,
+    "old_float_exprs.wast": _OLD_SYNTAX,
+    "old_float_literals.wast": _OLD_SYNTAX,
+    "old_func.wast": _OLD_SYNTAX,
+    "old_loop.wast": _OLD_SYNTAX,
+    "old_unreachable.wast": _OLD_SYNTAX,
+    "typecheck.wast": _OLD_SYNTAX,
+    "old_import.wast": "MVP rules: one table only, spectest print of any type, binaryen's messages",
+    "old_start.wast": "MVP spectest: `print` accepting any signature",
+    "elem.wast": "MVP syntax `(elem $table ...)` (in 2.0 the id names the segment) and MVP "
+    "link-time bounds checks of segments (2.0 traps at instantiation, in order)",
+    "ref_func.wast": "broken copy: the module imported as `M` is never registered",
+    "multivalue.wast": "binaryen's own tuple instructions (`tuple.make`), not Wasm 2.0",
+}
+
+_MVP_SEGMENTS = (
+    "MVP: segment bounds checked before any write and reported as a link error; Wasm 2.0 "
+    "writes segments in order and traps at the first that does not fit"
+)
+_MULTI_VALUE = "MVP: a function or block with more than one result (Wasm 2.0 allows it)"
+# Single assertions that encode a pre-2.0 rule or binaryen's own message text.
+WAIVED: dict[str, dict[int, str]] = {
+    "binary.wast": {49: "MVP: the call_indirect reserved byte (a table index in 2.0)"},
+    "func.wast": {492: _MULTI_VALUE, 496: _MULTI_VALUE},
+    "type.wast": {52: _MULTI_VALUE, 56: _MULTI_VALUE},
+    "imports.wast": {
+        260: "binaryen's copy: imports a mutable global from an immutable export",
+        315: "binaryen's copy: expects an immutable import of an immutable global to fail",
+    },
+    "unreached-invalid.wast": {
+        538: "MVP: br_table labels of different types after unreachable (valid in 2.0)"
+    },
+    "call_indirect_refnull.wast": {9: "binaryen's trap message text"},
+    "old_select.wast": dict.fromkeys((101, 102, 103, 104), "binaryen's trap message text"),
+    "call_indirect_sig_mismatch.wast": {14: "binaryen's trap message text"},
+    "linking.wast": dict.fromkeys(
+        (206, 227, 236, 238, 248, 298, 334, 342, 344, 354), _MVP_SEGMENTS
+    ),
+}
 
 
 def _files(folder: Path) -> list[Path]:
@@ -75,7 +126,7 @@ MUST_FAIL = [p for p in _files(SPEC) if p.name.endswith(".fail.wast")]
 
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
 def test_spec_file(path):
-    result = run_file(str(path))
+    result = run_file(str(path), WAIVED.get(path.name))
     assert not result.failures, "\n".join(result.failures[:40])
     assert result.passed + result.skipped > 0
 
