@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import collections
 import re
-from pathlib import Path
 
 import pytest
 
@@ -33,58 +32,16 @@ from procs.wasm.wast import (
     parse_script,
 )
 
-SPEC = Path(__file__).resolve().parents[2] / "data" / "spec"
+from .corpus import LATER_PROPOSALS, MUST_FAIL, PRE_2_0_SYNTAX, SPEC, wast_files
 
-# Files of the suite that are not Wasm 2.0 scripts, with the reason.
-LATER_PROPOSALS = {
-    "address64.wast": "memory64",
-    "align64.wast": "memory64",
-    "bulk-memory64.wast": "memory64",
-    "endianness64.wast": "memory64",
-    "float_memory64.wast": "memory64",
-    "load64.wast": "memory64",
-    "memory64.wast": "memory64",
-    "memory_grow64.wast": "memory64",
-    "memory_redundancy64.wast": "memory64",
-    "memory_trap64.wast": "memory64",
-    "old_address64.wast": "memory64",
-    "resizing64.wast": "memory64",
-    "simd.wast": "SIMD",
-    "array.wast": "GC",
-    "struct.wast": "GC",
-    "i31.wast": "GC",
-    "ref_cast.wast": "GC",
-    "ref_eq.wast": "GC",
-    "br_on_null.wast": "typed function references",
-    "ref_as_non_null.wast": "typed function references",
-    "call_ref.wast": "typed function references",
-    "table.wast": "typed function references: (ref null func) table types",
-    "elem_reftypes.wast": "typed function references: (ref null func) element types",
-    "tags.wast": "exception handling",
-    "exception-handling.wast": "exception handling",
-    "atomics.wast": "threads (shared memory)",
-    "tuples.wast": "binaryen tuple extension",
-    "multivalue.wast": "binaryen tuple extension (tuple.make in a script)",
-}
-# Files in syntax older than 2.0 that a 2.0 parser rejects (some of their modules fail).
-PRE_2_0 = {
-    "old_block.wast": "`(block i32 ...)` result type without (result)",
-    "old_br_if.wast": "`(block i32 ...)` result type without (result)",
-    "old_call.wast": "`(if cond expr expr)` without (then)",
-    "old_call_indirect.wast": "`(if cond expr expr)` without (then)",
-    "old_float_exprs.wast": "`infinity` float literal",
-    "old_float_literals.wast": "`infinity` float literal",
-    "old_func.wast": "`(block i32 ...)` result type without (result)",
-    "old_loop.wast": "`(loop i32 ...)` result type without (result)",
-    "old_unreachable.wast": "`(block i32 ...)` result type without (result)",
-    "typecheck.wast": "`(if cond expr)` without (then), `(if i32 ...)`",
-    "elem.wast": "`(elem $t (offset) ...)` with a table id in the segment-id place",
-}
-# Whole files meant not to parse (the reference suite's *.fail.wast convention).
-FAILING = sorted(p.name for p in SPEC.glob("*.fail.wast"))
-
-ALL = sorted(p.name for p in SPEC.glob("*.wast"))
-WASM2 = [n for n in ALL if n not in LATER_PROPOSALS and n not in PRE_2_0 and n not in FAILING]
+# The parser reads every script except those in pre-2.0 text syntax.
+FAILING = [p.name for p in MUST_FAIL]
+WASM2 = [
+    p.name
+    for p in wast_files(SPEC)
+    if p.name not in LATER_PROPOSALS and p.name not in PRE_2_0_SYNTAX and p.name not in FAILING
+]
+PRE_2_0 = PRE_2_0_SYNTAX
 
 
 def _read(name: str) -> str:
