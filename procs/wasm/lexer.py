@@ -150,8 +150,10 @@ def read_sexprs(src: str) -> list[Node]:
             continue
         col = i - line_start + 1
         if c == ";" and src.startswith(";;", i):
+            # A line comment ends at a newline, which may also be a lone carriage return.
             j = src.find("\n", i)
-            i = n if j < 0 else j
+            k = src.find("\r", i, n if j < 0 else j)
+            i = k if k >= 0 else (n if j < 0 else j)
             continue
         if c == "(" and src.startswith("(;", i):
             depth = 0
@@ -241,7 +243,7 @@ def parse_uint(atom: Node, bits: int = 32) -> int:
     if r is None or r[0]:
         raise error(f"unexpected token {atom.text}", atom)
     if r[1] >= 1 << bits:
-        raise error(f"constant out of range: i{bits} constant", atom)
+        raise error(f"i{bits} constant out of range", atom)
     return r[1]
 
 

@@ -379,10 +379,10 @@ class ModuleParser:
                 results.append(_valtype(rc.next(), rl))
         late = cur.peek()
         if _is_list(late, "param"):
-            # The spec's message differs between a type definition and other type uses.
-            if in_typedef:
-                raise error("result before parameter", late)
-            raise error("unexpected token (param) after (result)", late)
+            # Wasm 2.0's scripts expect "unexpected token" for both type definitions and
+            # other type uses; older copies expected "result before parameter".
+            where = ": result before parameter" if in_typedef else ""
+            raise error(f"unexpected token (param) after (result){where}", late)
         return params, results
 
     def implicit_type(self, ft: FuncType) -> int:

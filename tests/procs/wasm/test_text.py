@@ -624,6 +624,25 @@ def test_malformed(source: str, message: str) -> None:
         parse_module(source)
 
 
+# Spec scripts compare the start of the message (after "line:col: "), so these pin the
+# prefix, not just a substring.
+PREFIXED = [
+    # Wasm 2.0's type.wast: a misplaced (param) in a type definition is a plain token error.
+    ("(type (func (result f64) (param i64)))", "unexpected token"),
+    # Wasm 2.0's table.wast / memory.wast: limits beyond u32 name the i32 range.
+    ("(memory 2 0x1_0000_0001)", "i32 constant out of range"),
+    ("(table 0x2_0000_0000 funcref)", "i32 constant out of range"),
+    ("(memory 1) (func (drop (i64.load offset=0x1_0000_0000 (i32.const 0))))", "i32 constant"),
+]
+
+
+@pytest.mark.parametrize(("source", "prefix"), PREFIXED)
+def test_malformed_message_prefix(source: str, prefix: str) -> None:
+    with pytest.raises(MalformedError) as info:
+        parse_module(source)
+    assert str(info.value).split(": ", 1)[-1].startswith(prefix)
+
+
 def test_error_has_line_and_column() -> None:
     with pytest.raises(MalformedError) as info:
         parse_module("(module\n  (func\n    (i32.const 0)\n    (frobnicate)))")
