@@ -3,8 +3,8 @@
 Reading follows the reference interpreter's rules so that malformed modules get the
 spec tests' messages: every read is over the whole buffer and each section (and each
 function body) checks afterwards that it ended exactly where its size said ("section size
-mismatch"), lengths are checked against the whole input ("length out of bounds"), and
-running off the end anywhere is "unexpected end of section or function".
+mismatch"), lengths are checked against what is left of the input ("length out of
+bounds"), and running off the end anywhere is "unexpected end of section or function".
 
 Speed: the instruction loop reads straight from a `bytes` object with an integer
 position, takes one-byte LEB128 values without a call, and relies on the IndexError that
@@ -173,13 +173,18 @@ def _u32(data: bytes, pos: int) -> tuple[int, int]:
 
 
 def _len32(data: bytes, pos: int) -> tuple[int, int]:
-    """A length or count: a u32 that cannot exceed the whole input's size."""
+    """A length or count: a u32 that cannot exceed what is left of the input.
+
+    As in the reference interpreter, "left" is counted from the first byte of the
+    length itself, so a count of one item with nothing after it still reads as an
+    unexpected end rather than a length out of bounds.
+    """
     b = data[pos]
     if b < 0x80:
         n, end = b, pos + 1
     else:
         n, end = _ru(data, pos, 32)
-    if n > len(data):
+    if n > len(data) - pos:
         raise MalformedError("length out of bounds", pos)
     return n, end
 

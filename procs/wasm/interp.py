@@ -419,10 +419,10 @@ def _run(func: WasmFunction, args: list, depth0: int) -> list:
                 elements = inst.tables[ins[3]].elements
                 i = R[ins[4]]
                 if i >= len(elements):
-                    raise Trap("undefined element")
+                    raise Trap(f"undefined element {i}")
                 f = elements[i]
                 if f is None:
-                    raise Trap("uninitialized element")
+                    raise Trap(f"uninitialized element {i}")
                 ft = inst.types[ins[2]]
                 if f.type is not ft and f.type != ft:
                     raise Trap("indirect call type mismatch")

@@ -312,7 +312,9 @@ class ModuleParser:
                     raise error("unexpected token, expected (func ...)", cur.peek() or node)
                 cur.expect_end()
                 fcur = _Cursor(fl.items, 1, fl)
-                params, results = self._func_sig(fcur, names={}, in_typedef=True)
+                # Parameter names in a type definition bind nothing (the reference
+                # interpreter drops them), so repeating one is not an error there.
+                params, results = self._func_sig(fcur, names=None, in_typedef=True)
                 fcur.expect_end()
                 self._bind("type", ident)
                 self.m.types.append(FuncType(tuple(params), tuple(results)))

@@ -174,6 +174,13 @@ def test_leb_roundtrip_signed(v: int) -> None:
         (HDR + b"\x80\x00\x01\x00", "malformed section id"),
         (HDR + b"\x01", EOS),
         (HDR + HDR, "length out of bounds"),
+        # A size or count is checked against what is left after it, counted from its
+        # own first byte: a type section that claims 9 bytes when 4 follow...
+        (HDR + b"\x01\x09\x02\x60\x00\x00", "length out of bounds"),
+        # ...a name longer than the rest of the module...
+        (HDR + b"\x02\x06\x01\x07ab\x00\x00", "length out of bounds"),
+        # ...but one table promised and nothing after the count runs off the end.
+        (HDR + b"\x04\x01\x01", EOS),
     ],
 )
 def test_header_and_framing(data: bytes, message: str) -> None:
@@ -229,8 +236,8 @@ def test_section_order_and_duplicates() -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        # 2 types declared, 1 given.
-        (HDR + b"\x01\x07\x02\x60\x00\x00", EOS),
+        # 2 types declared, 1 given: the section's size already claims more than is left.
+        (HDR + b"\x01\x07\x02\x60\x00\x00", "length out of bounds"),
         # 1 type declared, 2 given.
         (HDR + b"\x01\x07\x01\x60\x00\x00\x60\x00\x00", "section size mismatch"),
         # Import count 2, one given.
@@ -261,7 +268,7 @@ def test_section_order_and_duplicates() -> None:
         # Custom sections: name past the section end, payload past the input end.
         (HDR + b"\x00\x00", EOS),
         (HDR + b"\x00\x00\x00\x05\x01\x00\x07\x00\x00", EOS),
-        (HDR + b"\x00\x26\x10a custom sectionthis is the payload", EOS),
+        (HDR + b"\x00\x26\x10a custom sectionthis is the payload", "length out of bounds"),
         (
             HDR + b"\x00\x25\x10a custom sectionthis is the payload"
             b"\x00\x24\x10a custom sectionthis is the payload",
@@ -668,7 +675,7 @@ def test_data_encodings() -> None:
         (HDR + sec(0, b"\x02\xed\xa0"), "malformed UTF-8 encoding"),  # surrogate
         (HDR + sec(0, b"\x04\xf4\x90\x80\x80"), "malformed UTF-8 encoding"),  # > U+10FFFF
         (HDR + sec(0, b"\x02\xc0\x80"), "malformed UTF-8 encoding"),  # overlong
-        (HDR + sec(0, b"\x05ab"), EOS),
+        (HDR + sec(0, b"\x05ab"), "length out of bounds"),  # name longer than what is left
     ],
 )
 def test_malformed_declarations(data: bytes, message: str) -> None:
