@@ -150,7 +150,7 @@ def _unsupported(name: str, where: Node) -> UnsupportedError | None:
             what = proposal
     if what is None:
         return None
-    return UnsupportedError(f"{where.line}:{where.col}: {what} is not supported: {name}")
+    return UnsupportedError(f"{where.line}:{where.col}: {what} is not supported yet: {name}")
 
 
 def _is_id(node: Node | None) -> bool:
@@ -232,19 +232,60 @@ def _id_name(atom: Atom) -> str:
     return atom.text[1:]
 
 
+# Type syntax of later proposals: "not supported yet" rather than "unexpected token".
+_LATER_TYPES = {
+    "v128": "SIMD (v128)",
+    "ref": "typed function references",
+    "anyref": "GC",
+    "eqref": "GC",
+    "i31ref": "GC",
+    "structref": "GC",
+    "arrayref": "GC",
+    "nullref": "GC",
+    "nullfuncref": "GC",
+    "nullexternref": "GC",
+    "exnref": "exception handling",
+    "array": "GC",
+    "struct": "GC",
+    "sub": "GC",
+    "rec": "GC",
+    "tag": "exception handling",
+    "i64": "memory64",
+    "shared": "threads",
+}
+
+
+def _later_type(node: Node | None) -> UnsupportedError | None:
+    """ "not supported yet" if `node` is type syntax of a later proposal."""
+    if isinstance(node, SList):
+        word, where = node.head, node
+    elif isinstance(node, Atom) and node.data is None:
+        word, where = node.text, node
+    else:
+        return None
+    what = _LATER_TYPES.get(word or "")
+    if what is None:
+        return None
+    return UnsupportedError(f"{where.line}:{where.col}: {what} is not supported yet: {word}")
+
+
 def _valtype(node: Node | None, where: Node) -> int:
     if isinstance(node, Atom) and node.data is None:
         t = VALTYPES.get(node.text)
         if t is not None:
             return t
-        if node.text == "v128":
-            raise UnsupportedError(f"{node.line}:{node.col}: SIMD (v128) is not supported")
+    later = _later_type(node)
+    if later is not None:
+        raise later
     raise error("unexpected token, expected a value type", node if node is not None else where)
 
 
 def _reftype(node: Node | None, where: Node) -> int:
     if isinstance(node, Atom) and node.text in REFTYPES and node.data is None:
         return REFTYPES[node.text]
+    later = _later_type(node)
+    if later is not None and not (isinstance(node, Atom) and node.text == "i64"):
+        raise later
     raise error("unexpected token, expected a reference type", node if node is not None else where)
 
 
@@ -309,7 +350,9 @@ class ModuleParser:
                 ident = cur.take_id()
                 fl = cur.take_list("func")
                 if fl is None:
-                    raise error("unexpected token, expected (func ...)", cur.peek() or node)
+                    raise _later_type(cur.peek()) or error(
+                        "unexpected token, expected (func ...)", cur.peek() or node
+                    )
                 cur.expect_end()
                 fcur = _Cursor(fl.items, 1, fl)
                 # Parameter names in a type definition bind nothing (the reference
@@ -345,7 +388,7 @@ class ModuleParser:
             elif head in ("export", "start"):
                 pass
             else:
-                raise error(f"unknown module field {head}", node)
+                raise _later_type(node) or error(f"unknown module field {head}", node)
 
     # --- type uses -----------------------------------------------------------------
 
@@ -526,7 +569,7 @@ class ModuleParser:
 
     def _limits(self, cur: _Cursor, where: Node, bits: int = 32) -> Limits:
         if cur.keyword() == "i64":
-            raise UnsupportedError(f"{where.line}:{where.col}: memory64 is not supported")
+            raise UnsupportedError(f"{where.line}:{where.col}: memory64 is not supported yet")
         lo = parse_uint(cur.next("a limit"), bits)
         hi = None
         node = cur.peek()

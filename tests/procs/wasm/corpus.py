@@ -11,41 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from procs.wasm.wast_runner import LATER_PROPOSAL_FILES
+
 HERE = Path(__file__).resolve().parent
 SPEC = HERE.parents[1] / "data" / "spec"
 OWN = HERE / "wast"
 
-# Files of proposals beyond Wasm 2.0 (or binaryen-only extensions) in the old copy.
-LATER_PROPOSALS = {
-    "address64.wast": "memory64",
-    "align64.wast": "memory64",
-    "bulk-memory64.wast": "memory64",
-    "endianness64.wast": "memory64",
-    "float_memory64.wast": "memory64",
-    "load64.wast": "memory64",
-    "memory64.wast": "memory64",
-    "memory_grow64.wast": "memory64",
-    "memory_redundancy64.wast": "memory64",
-    "memory_trap64.wast": "memory64",
-    "resizing64.wast": "memory64",
-    "old_address64.wast": "memory64",
-    "simd.wast": "SIMD",
-    "atomics.wast": "threads",
-    "exception-handling.wast": "exception handling",
-    "tags.wast": "exception handling",
-    "array.wast": "GC",
-    "struct.wast": "GC",
-    "i31.wast": "GC",
-    "ref_cast.wast": "GC",
-    "ref_eq.wast": "GC",
-    "br_on_null.wast": "typed function references",
-    "call_ref.wast": "typed function references",
-    "ref_as_non_null.wast": "typed function references",
-    "tuples.wast": "binaryen tuple extension",
-    "multivalue.wast": "binaryen's own tuple instructions (`tuple.make`), not Wasm 2.0",
-    "table.wast": "typed function references: `(table (ref null func))`",
-    "elem_reftypes.wast": "typed function references: `(ref null $t)` element types",
-}
+# Files of proposals beyond Wasm 2.0 in the old copy: the runner's own list.
+LATER_PROPOSALS = LATER_PROPOSAL_FILES
 
 
 _OLD_SYNTAX = "pre-2.0 text syntax (`(block i32 ...)`, `if` without `then`, `infinity`, ...)"
