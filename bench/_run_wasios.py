@@ -1,6 +1,8 @@
 """Run one benchmark program on the wasios engine (child process of bench.py).
 
-Uses the test suite's minimal WASI shim until the kernel (issue 4) runs WASI programs.
+The JIT mode comes from the environment (`WASIOS_JIT=off|lazy|eager`, set by bench.py),
+which the engine reads. Uses the test suite's minimal WASI shim until the kernel
+(issue 4) runs WASI programs.
 """
 
 import sys

@@ -35,7 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "running WASI programs needs the wasios kernel, which is not built yet; "
                 "use --invoke NAME to call an export of a module without WASI imports"
             )
-    inst = Instance(module, {})
+    inst = Instance(module, {}, jit=args.jit)
     name = args.invoke
     if name is None:
         exported = dict(module.exports)
@@ -57,11 +57,61 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
+    if args.jit:
+        return _inspect_jit(args)
+    if args.func is not None:
+        raise WasmError("a function argument needs --jit (show its generated Python)")
     from procs.wasm.describe import describe
 
     with open(args.file, "rb") as fh:
         raw = fh.read()
     sys.stdout.write(describe(raw, args.file))
+    return 0
+
+
+def _find_func(data, spec: str) -> int:  # data: module.Module
+    """A function index from an index, a name-section name or an export name."""
+    from procs.wasm.module import EXT_FUNC
+
+    nfuncs = len(data.imported(EXT_FUNC)) + len(data.funcs)
+    if spec.isdigit():
+        index = int(spec)
+        if index >= nfuncs:
+            raise WasmError(f"no function {index}: the module has {nfuncs}")
+        return index
+    name = spec.removeprefix("$")
+    for index, fname in sorted(data.func_names.items()):
+        if fname == name:
+            return index
+    for ex in data.exports:
+        if ex.kind == EXT_FUNC and ex.name == name:
+            return ex.index
+    raise WasmError(f"no function named {spec!r} (neither in the name section nor exported)")
+
+
+def _inspect_jit(args: argparse.Namespace) -> int:
+    """Print the Python the JIT generates for one function (like `wasmtime explore`)."""
+    from procs.wasm.module import EXT_FUNC
+
+    if args.func is None:
+        raise WasmError("inspect --jit needs a function: its index, name or export name")
+    try:
+        import procs.wasm.jit as jit
+    except ModuleNotFoundError as e:
+        if e.name != "procs.wasm.jit":
+            raise
+        raise WasmError("the JIT (procs/wasm/jit.py) is not available in this build") from None
+    function_source = getattr(jit, "function_source", None)
+    if function_source is None:
+        raise WasmError("this build's JIT cannot show its source (no jit.function_source)")
+    data = _load_module(args.file)._module  # decoded and validated
+    index = _find_func(data, args.func)
+    imported = data.imported(EXT_FUNC)
+    if index < len(imported):
+        imp = imported[index]
+        raise WasmError(f"function {index} is an import ({imp.module}::{imp.name}): no code")
+    source = function_source(data, index - len(imported))  # takes the defined index
+    sys.stdout.write(source if source.endswith("\n") else source + "\n")
     return 0
 
 
@@ -92,12 +142,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--invoke", metavar="NAME", help="call this export with ARGS and print its results"
     )
+    run.add_argument(
+        "--jit",
+        choices=("off", "lazy", "eager"),
+        default=None,
+        help="tier-1 translation to Python: off, lazy (default, hot code) or eager",
+    )
     run.add_argument("file", help="module file, or - for stdin")
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments")
     run.set_defaults(fn=cmd_run)
 
-    insp = sub.add_parser("inspect", help="show a module's sections, types, imports and exports")
+    insp = sub.add_parser(
+        "inspect",
+        help="show a module's sections, types, imports and exports, "
+        "or (--jit) the Python generated for a function",
+    )
+    insp.add_argument(
+        "--jit", action="store_true", help="print the JIT's Python translation of FUNC"
+    )
     insp.add_argument("file")
+    insp.add_argument("func", nargs="?", metavar="FUNC", help="function index or name (--jit)")
     insp.set_defaults(fn=cmd_inspect)
 
     wast = sub.add_parser("wast", help="run WebAssembly spec test scripts (.wast)")

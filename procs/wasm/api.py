@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import inspect as _inspect
 import os
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from . import cache as _cache
+from . import jit as _jit
 from . import numerics
 from .decode import decode
 from .errors import LinkError, WasmError
@@ -51,7 +54,6 @@ from .runtime import Global as _Global
 from .runtime import Instance as _Instance
 from .runtime import Memory as _Memory
 from .runtime import Table as _Table
-from .text import parse_module
 from .validate import validate
 
 __all__ = [
@@ -154,18 +156,36 @@ def _functype(params: Any, results: Any) -> FuncType:
 class Module:
     """A decoded and validated module, ready to instantiate any number of times."""
 
-    def __init__(self, source: bytes | bytearray | memoryview | str, *, name: str | None = None):
+    def __init__(
+        self,
+        source: bytes | bytearray | memoryview | str,
+        *,
+        name: str | None = None,
+        cache: bool = True,
+    ):
+        # The decoded and validated module comes from the on-disk cache when it is there
+        # (`cache.py`; text modules are keyed by their text); `cache=False` skips it.
         if isinstance(source, str):
-            data: _ModuleData = parse_module(source)
+            raw, binary = source.encode("utf-8"), False
         elif isinstance(source, bytes | bytearray | memoryview):
             raw = bytes(source)
-            if raw[:4] == b"\0asm" or not _looks_like_text(raw):
-                data = decode(raw)
-            else:
-                data = parse_module(raw.decode("utf-8"))
+            binary = raw[:4] == b"\0asm" or not _looks_like_text(raw)
         else:
             raise TypeError("Module() takes bytes or WAT text; use Module.from_file for a path")
-        validate(data)
+
+        def build() -> _ModuleData:
+            if binary:
+                data = decode(raw)
+            else:
+                from .text import parse_module  # only text needs the parser: faster start
+
+                data = parse_module(source if isinstance(source, str) else raw.decode("utf-8"))
+            validate(data)
+            return data
+
+        data = _cache.load_module(raw, build, kind="wasm" if binary else "wat", cache=cache)
+        if _cache.module_key(data) is not None:
+            weakref.finalize(self, _cache.forget, data)
         self._module = data
         self.name = name if name is not None else data.module_name
 
@@ -512,10 +532,22 @@ class Instance:
     (its exports).
     """
 
-    def __init__(self, module: Module, imports: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        module: Module,
+        imports: Mapping[str, Any] | None = None,
+        *,
+        jit: str | None = None,
+        fuel: int | None = None,
+        deadline: float | None = None,
+    ) -> None:
+        # jit: "off" | "lazy" (default, or $WASIOS_JIT) | "eager"; fuel: units (function
+        # entries + loop iterations) before Trap("all fuel consumed"); deadline: seconds
+        # of wall clock before Trap("deadline exceeded"). See procs/wasm/jit.py.
         self.module = module
         data = module._module
         imports = imports or {}
+        jit_config = _jit.make_config(jit, fuel, deadline)
 
         def lookup(mod: str, name: str) -> Any:
             ns = imports.get(mod)
@@ -529,8 +561,22 @@ class Instance:
         externs = []
         for imp, value in zip(data.imports, resolve_imports(data, lookup), strict=True):
             externs.append(self._extern_for(imp, value, data))
-        self._inst = instantiate(data, externs)
+        with _jit.config_for(jit_config):
+            self._inst = instantiate(data, externs)
+            _jit.state(self._inst)
         self.exports = Exports(self._inst)
+
+    def set_fuel(self, fuel: int | None) -> None:
+        """Allow `fuel` more units (None: unlimited); running out traps."""
+        _jit.set_fuel(self._inst, fuel)
+
+    @property
+    def fuel_remaining(self) -> int | None:
+        return _jit.fuel_remaining(self._inst)
+
+    def set_deadline(self, seconds: float | None) -> None:
+        """Trap with "deadline exceeded" once `seconds` from now have passed (None: off)."""
+        _jit.set_deadline(self._inst, seconds)
 
     @staticmethod
     def _extern_for(imp: Any, value: Any, data: _ModuleData) -> Any:
@@ -552,8 +598,14 @@ class Instance:
             return value._global
         return value
 
-    def call(self, name: str, *args: Any) -> Any:
-        """Call an exported function by name."""
+    def call(
+        self, name: str, *args: Any, fuel: int | None = None, deadline: float | None = None
+    ) -> Any:
+        """Call an exported function by name (optionally with fresh fuel / deadline)."""
+        if fuel is not None:
+            self.set_fuel(fuel)
+        if deadline is not None:
+            self.set_deadline(deadline)
         f = self.exports[name]
         if not isinstance(f, Func):
             raise TypeError(f"export {name!r} is a {type(f).__name__}, not a function")

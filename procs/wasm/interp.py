@@ -37,12 +37,14 @@ from __future__ import annotations
 
 import struct
 import threading
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from . import numerics
 from .errors import Exhaustion, Trap
+from .lower import FIELDS, Code, K, func_types, lower
 from .lower import HOT1 as _HOT1
 from .lower import HOT2 as _HOT2
-from .lower import Code, K, func_types, lower
 from .runtime import Function, HostFunction, Instance, WasmFunction
 
 # Wasm frames allowed on the stack (all nested invokes together).
@@ -79,16 +81,100 @@ _HOT_KINDS = tuple(K[name].value for name in _HOT)
 _tls = threading.local()
 
 
+# IR kind of the stubs that loop back-edges jump through while tiering or metering
+# is on (beyond the lowerer's kinds, so it sits at the end of the dispatch chain).
+BACKEDGE = 100
+
+
+@dataclass(slots=True)
+class TieredCode(Code):
+    """Lowered code plus the tiering state the call path looks at.
+
+    `gate` is true while entering the function must go through the JIT hook (to count
+    calls, to call its translation instead, or to charge fuel); false means "just
+    interpret it", which costs the call path one attribute test.
+    """
+
+    gate: bool = False
+    hooked: bool = False
+    hooks: list[Any] = field(default_factory=list)
+
+
+_CODE_FIELDS = tuple(f.name for f in fields(Code))
+
+
 def prepare(func: WasmFunction) -> Code:
     """Lower `func` (once) and keep the result in `func.code`."""
     inst = func.instance
     ftypes = inst.engine_state.get("ftypes")
     if ftypes is None:
         ftypes = inst.engine_state["ftypes"] = func_types(inst.module)
-    code = lower(inst.module, func.defined, ftypes)
+    low = lower(inst.module, func.defined, ftypes)
+    code = TieredCode(**{name: getattr(low, name) for name in _CODE_FIELDS})
     code.max_depth = min(MAX_CALL_DEPTH, SLOT_BUDGET // max(1, code.nslots)) - 1
+    st = _jit.state(inst)
+    code.gate = st.gate() and not (st.failed[func.defined] and not st.cfg.metered)
+    if _jit.wants_backedges(inst):
+        hook_backedges(code)
     func.code = code
     return code
+
+
+def _target_fields(kind: int) -> tuple[int, ...]:
+    spec = FIELDS.get(kind, "")
+    return tuple(i + 1 for i, ch in enumerate(spec) if ch in "tT")
+
+
+def hook_backedges(code: TieredCode) -> None:
+    """Send every loop back-edge through a BACKEDGE stub (fuel, OSR counting).
+
+    A stub `(BACKEDGE, loop_pc, block)` is appended per loop start; the branches to it
+    are retargeted, and their originals kept so that `unhook_backedges` can undo it.
+    """
+    if code.hooked:
+        return
+    code.hooked = True
+    instrs = code.instrs
+    n = len(instrs)
+    stubs: dict[int, int] = {}
+    loops: dict[int, int] = {}
+    for bi, b in enumerate(code.blocks):
+        if b.kind == 0x03 and b.start not in loops:
+            loops[b.start] = bi
+
+    def stub(t: int) -> int:
+        s = stubs.get(t)
+        if s is None:
+            s = stubs[t] = len(instrs)
+            instrs.append((BACKEDGE, t, loops.get(t, -1)))
+        return s
+
+    for pc in range(n):
+        ins = instrs[pc]
+        tf = _target_fields(ins[0])
+        if not tf:
+            continue
+        new = list(ins)
+        changed = False
+        for i in tf:
+            t = ins[i]
+            if isinstance(t, tuple):
+                if any(x <= pc for x in t):
+                    new[i] = tuple(stub(x) if x <= pc else x for x in t)
+                    changed = True
+            elif t <= pc:
+                new[i] = stub(t)
+                changed = True
+        if changed:
+            code.hooks.append((pc, ins))
+            instrs[pc] = tuple(new)
+
+
+def unhook_backedges(code: TieredCode) -> None:
+    """Put the original branches back (the stubs stay, unreachable)."""
+    for pc, ins in code.hooks:
+        code.instrs[pc] = ins
+    code.hooks = []
 
 
 def call_host(func: HostFunction, caller: Instance | None, args: list) -> list:
@@ -114,6 +200,11 @@ def invoke(func: Function, args: list) -> list:
     tls = _tls
     saved = getattr(tls, "depth", 0)
     try:
+        c = func.code  # type: ignore[attr-defined]
+        if c is None or c.gate:
+            j = _jit.enter(func)  # type: ignore[arg-type]
+            if j is not None:
+                return _jit._results(len(func.type.results), j(*args))
         return _run(func, list(args), saved)  # type: ignore[arg-type]
     except RecursionError:
         raise Exhaustion() from None
@@ -198,6 +289,7 @@ def _run(func: WasmFunction, args: list, depth0: int) -> list:
     if code is None:
         code = prepare(func)
     R = args + code.tail
+    BACKEDGE_ = BACKEDGE
     instrs = code.instrs
     inst = func.instance
     funcs = inst.funcs
@@ -241,8 +333,28 @@ def _run(func: WasmFunction, args: list, depth0: int) -> list:
                     f = funcs[ins[2]]
                     if f.__class__ is WasmFunction:
                         c = f.code
-                        if c is None:
-                            c = prepare(f)
+                        if c is None or c.gate:
+                            j = _jit.enter(f)
+                            if j is not None:
+                                n = ins[3]
+                                a = ins[4]
+                                if n == 1:
+                                    r = j(R[a[0]])
+                                elif n == 2:
+                                    r = j(R[a[0]], R[a[1]])
+                                elif n == 0:
+                                    r = j()
+                                else:
+                                    b = a[0]
+                                    r = j(*R[b : b + n])
+                                n = len(f.type.results)
+                                if n == 1:
+                                    R[ins[1]] = r
+                                elif n:
+                                    b = ins[1]
+                                    R[b : b + n] = r
+                                continue
+                            c = f.code
                         if len(frames) + depth0 >= c.max_depth:
                             raise Exhaustion()
                         frames.append((func, instrs, pc, R, ins[1]))
@@ -428,8 +540,28 @@ def _run(func: WasmFunction, args: list, depth0: int) -> list:
                     raise Trap("indirect call type mismatch")
                 if f.__class__ is WasmFunction:
                     c = f.code
-                    if c is None:
-                        c = prepare(f)
+                    if c is None or c.gate:
+                        j = _jit.enter(f)
+                        if j is not None:
+                            n = ins[5]
+                            a = ins[6]
+                            if n == 1:
+                                r = j(R[a[0]])
+                            elif n == 2:
+                                r = j(R[a[0]], R[a[1]])
+                            elif n == 0:
+                                r = j()
+                            else:
+                                b = a[0]
+                                r = j(*R[b : b + n])
+                            n = len(f.type.results)
+                            if n == 1:
+                                R[ins[1]] = r
+                            elif n:
+                                b = ins[1]
+                                R[b : b + n] = r
+                            continue
+                        c = f.code
                     if len(frames) + depth0 >= c.max_depth:
                         raise Exhaustion()
                     frames.append((func, instrs, pc, R, ins[1]))
@@ -458,6 +590,20 @@ def _run(func: WasmFunction, args: list, depth0: int) -> list:
                     res = call_host(f, inst, [R[s] for s in ins[6]])
                     b = ins[1]
                     R[b : b + len(res)] = res
+            elif k >= BACKEDGE_:  # beyond every lowerer kind
+                vals = _jit.backedge(func, ins, R)
+                if vals is None:
+                    pc = ins[1]
+                else:  # the loop ran to the end in translated code: return its results
+                    if not frames:
+                        return vals
+                    func, instrs, pc, R, b = frames.pop()
+                    R[b : b + len(vals)] = vals
+                    if func.instance is not inst:
+                        inst = func.instance
+                        funcs = inst.funcs
+                        globs = inst.globals
+                        mem = inst.mems[0].data if inst.mems else None
             else:
                 _slow(k, ins, R, inst)
     except Trap as t:
@@ -552,4 +698,7 @@ def _slow(k: int, ins: tuple, R: list, inst: Instance) -> None:
         raise AssertionError(f"unknown IR kind {k}")
 
 
-__all__ = ["invoke", "prepare", "call_host", "MAX_CALL_DEPTH"]
+__all__ = ["invoke", "prepare", "call_host", "MAX_CALL_DEPTH", "TieredCode", "BACKEDGE"]
+
+# The JIT imports this module; it is reached through its module object at call time.
+from . import jit as _jit  # noqa: E402

@@ -101,3 +101,51 @@ def test_wast_command(tmp_path):
     r = wasios("wast", str(script))
     assert r.returncode == 1
     assert b"2 passed, 1 failed" in r.stdout  # the module counts as one check
+
+
+def _has_jit_source() -> bool:
+    try:
+        import procs.wasm.jit as jit
+    except ModuleNotFoundError:
+        return False
+    return hasattr(jit, "function_source")
+
+
+def test_inspect_jit_prints_the_generated_python(tmp_path):
+    binary = wasmtime.wat2wasm(
+        '(module (import "env" "f" (func))'
+        ' (func $XXXXXXXXXXXX (export "sq") (param i32) (result i32)'
+        " (i32.mul (local.get 0) (local.get 0))))"
+    )
+    hostile = b'"""\nimport;)'  # a name-section name that must not reach the source
+    assert len(hostile) == 12 and binary.count(b"X" * 12) == 1
+    wasm = tmp_path / "h.wasm"
+    wasm.write_bytes(binary.replace(b"X" * 12, hostile))
+    if not _has_jit_source():  # the JIT has not landed: a clean one-line error
+        r = wasios("inspect", "--jit", str(wasm), "sq")
+        assert r.returncode == 1 and b"JIT" in r.stderr and b"Traceback" not in r.stderr
+        return
+    for spec in ("1", "sq", hostile.decode()):
+        r = wasios("inspect", "--jit", str(wasm), spec)
+        assert r.returncode == 0, (spec, r.stderr)
+        source = r.stdout.decode()
+        compile(source, "<jit>", "exec")  # it is Python
+        assert "import;)" not in source and '"""' not in source  # no text from the module
+
+
+def test_inspect_jit_errors_are_one_line(tmp_path):
+    wat = tmp_path / "i.wat"
+    wat.write_text('(module (import "env" "f" (func)) (func $g (export "g")))')
+    cases = [
+        ("inspect", "--jit", str(wat)),  # no function
+        ("inspect", "--jit", str(wat), "nope"),  # no such name
+        ("inspect", "--jit", str(wat), "7"),  # no such index
+        ("inspect", str(wat), "g"),  # a function without --jit
+    ]
+    if _has_jit_source():
+        cases.append(("inspect", "--jit", str(wat), "0"))  # an import has no code
+    for args in cases:
+        r = wasios(*args)
+        assert r.returncode == 1, (args, r.stderr)
+        err = r.stderr.decode().strip()
+        assert err.startswith("wasios: error:") and "\n" not in err, (args, err)

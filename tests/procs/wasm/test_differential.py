@@ -66,8 +66,15 @@ def run_wasmtime(wasm: bytes, args: list[str], stdin: bytes) -> tuple[int, bytes
         return code, Path(outp).read_bytes()
 
 
+@pytest.fixture(params=["off", "eager"])
+def jit_mode(request, monkeypatch):
+    """Run our side interpreter-only and translated (procs/wasm/jit.py reads it)."""
+    monkeypatch.setenv("WASIOS_JIT", request.param)
+    return request.param
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_bench_program_matches_wasmtime(name, bench_wasm):
+def test_bench_program_matches_wasmtime(name, bench_wasm, jit_mode):
     args, stdin = CASES[name]
     if stdin is None:
         stdin = _text(5000)
@@ -207,7 +214,7 @@ def _run_ref(wasm: bytes):
     return events, log
 
 
-def test_random_modules_match_wasmtime(tmp_path):
+def test_random_modules_match_wasmtime(tmp_path, jit_mode):
     compared = 0
     for seed in range(N_RANDOM):
         wasm = _ttf_module(seed, tmp_path)

@@ -1,4 +1,4 @@
-"""The spec-test corpus through the interpreter.
+"""The spec-test corpus through the interpreter, and through the JIT (eager mode).
 
 Two sources: the older copy of the WebAssembly spec tests (see corpus.py for which of its
 files and assertions are left out, and why), and the project's own scripts in
@@ -24,8 +24,15 @@ def test_corpus_present():
     assert wast_files(OWN), "the project's own .wast files are missing"
 
 
+@pytest.fixture(params=["off", "eager"])
+def jit_mode(request, monkeypatch):
+    """Every instance the runner creates uses this tier (procs/wasm/jit.py reads it)."""
+    monkeypatch.setenv("WASIOS_JIT", request.param)
+    return request.param
+
+
 @pytest.mark.parametrize("path", WASM2, ids=lambda p: p.name)
-def test_spec_file(path):
+def test_spec_file(path, jit_mode):
     result = run_file(str(path), WAIVED.get(path.name))
     assert not result.failures, "\n".join(result.failures[:40])
     assert result.passed + result.skipped > 0
@@ -38,7 +45,7 @@ def test_spec_fail_file_is_rejected(path):
 
 
 @pytest.mark.parametrize("path", wast_files(OWN), ids=lambda p: p.name)
-def test_own_file(path):
+def test_own_file(path, jit_mode):
     result = run_file(str(path))
     assert not result.failures, "\n".join(result.failures[:40])
     assert result.passed > 0
