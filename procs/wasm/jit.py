@@ -607,19 +607,10 @@ class _Translator:
         for ins in body:
             code = ins[0]
             if dead:
-                if code in (op.BLOCK, op.LOOP, op.IF):
-                    skip += 1
+                skip = op.skip_unreachable(code, skip)
+                if skip is not None:
                     continue
-                if code == op.END:
-                    if skip:
-                        skip -= 1
-                        continue
-                elif code == op.ELSE:
-                    if skip:
-                        continue
-                else:
-                    continue
-                dead = False
+                dead, skip = False, 0
             ended_loop = -1
             if code in (op.BLOCK, op.LOOP, op.IF):
                 if nblock == self.osr_block:
@@ -694,19 +685,10 @@ class _Translator:
         for ins in body:
             code = ins[0]
             if dead:
-                if code in (op.BLOCK, op.LOOP, op.IF):
-                    skip += 1
+                skip = op.skip_unreachable(code, skip)
+                if skip is not None:
                     continue
-                if code == op.END:
-                    if skip:
-                        skip -= 1
-                        continue
-                elif code == op.ELSE:
-                    if skip:
-                        continue
-                else:
-                    continue
-                dead = False
+                dead, skip = False, 0
                 self.stk_dead_reset(code)
             if code in (op.BLOCK, op.LOOP, op.IF):
                 self.pristine = None

@@ -604,18 +604,10 @@ class _Lowerer:
             i += 1
             code = ins[0]
             if dead:
-                if code == op.BLOCK or code == op.LOOP or code == op.IF:
-                    skip += 1
+                skip = op.skip_unreachable(code, skip)
+                if skip is not None:
                     continue
-                if code == op.END:
-                    if skip:
-                        skip -= 1
-                        continue
-                elif code == op.ELSE:
-                    if skip:
-                        continue
-                else:
-                    continue
+                skip = 0
             self._dead_marker = dead
             dead = self.step(ins, code)
         _thread_jumps(self.instrs)

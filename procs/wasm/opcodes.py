@@ -244,6 +244,23 @@ TABLE_INIT, ELEM_DROP, TABLE_COPY, TABLE_GROW, TABLE_SIZE, TABLE_FILL = (
     0xFC0C, 0xFC0D, 0xFC0E, 0xFC0F, 0xFC10, 0xFC11,
 )  # fmt: skip
 
+
+def skip_unreachable(code: int, depth: int) -> int | None:
+    """One step of skipping the unreachable code after br/br_table/return/unreachable.
+
+    `depth` counts the constructs opened inside the dead region. Returns the new depth
+    while `code` is still dead, or None for the `end`/`else` that closes the enclosing
+    construct: that instruction is live again and must be processed.
+    """
+    if code == BLOCK or code == LOOP or code == IF:
+        return depth + 1
+    if code == END:
+        return depth - 1 if depth else None
+    if code == ELSE:
+        return depth if depth else None
+    return depth
+
+
 # Opcode bytes and prefixes of later proposals: decoding them says "not supported yet".
 UNSUPPORTED_PREFIXES = {0xFD: "SIMD (v128)", 0xFE: "threads (atomics)", 0xFB: "GC"}
 UNSUPPORTED_CODES = {
