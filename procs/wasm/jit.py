@@ -900,19 +900,9 @@ class _Translator:
             return reachable
         # block / if
         if c.kind == op.IF and not c.else_seen:
-            if c.rtypes and reachable:
+            if c.rtypes:
                 # The implicit else passes the params through as results.
-                self.end_arm(c, True)
-                if len(self.lines) == c.mark:
-                    self.emit("pass")
-                self.ind -= 1
-                self.emit("else:")
-                self.ind += 1
-                self.assign(c.rvars, c.params)
-                c.targeted = True
-                reachable = True
-            elif c.rtypes:
-                self.end_arm(c, False)
+                self.end_arm(c, reachable)
                 if len(self.lines) == c.mark:
                     self.emit("pass")
                 self.ind -= 1
