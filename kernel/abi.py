@@ -431,6 +431,74 @@ SIGNATURES: tuple[Signature, ...] = (
 BY_NAME: dict[str, Signature] = {s.name: s for s in SIGNATURES}
 assert len(SIGNATURES) == 46
 
+#: The plain-value convention between a worker's stub and the kernel, per call: what the
+#: stub sends (after reading guest memory) and the results it writes back, as
+#: ``name:shape`` lists (shapes are described in kernel/syscalls.py). Parameter names
+#: match the Wasm parameter names of SIGNATURES, which is how the stub finds, for a
+#: ``path`` or ``lens`` value, its pointer and ``_len`` parameters, and for a result, its
+#: output pointer.
+WIRE: dict[str, tuple[str, str]] = {
+    "args_get": ("", "argv:strings"),
+    "args_sizes_get": ("", "argc:u32 argv_buf_size:u32"),
+    "environ_get": ("", "environ:strings"),
+    "environ_sizes_get": ("", "environc:u32 environ_buf_size:u32"),
+    "clock_res_get": ("id:u32", "resolution:u64"),
+    "clock_time_get": ("id:u32 precision:u64", "time:u64"),
+    "fd_advise": ("fd:fd offset:u64 len:u64 advice:u32", ""),
+    "fd_allocate": ("fd:fd offset:u64 len:u64", ""),
+    "fd_close": ("fd:fd", ""),
+    "fd_datasync": ("fd:fd", ""),
+    "fd_fdstat_get": (
+        "fd:fd",
+        "fs_filetype:u32 fs_flags:u32 fs_rights_base:u64 fs_rights_inheriting:u64",
+    ),
+    "fd_fdstat_set_flags": ("fd:fd flags:u32", ""),
+    "fd_fdstat_set_rights": ("fd:fd fs_rights_base:u64 fs_rights_inheriting:u64", ""),
+    "fd_filestat_get": (
+        "fd:fd",
+        "dev:u64 ino:u64 filetype:u32 nlink:u64 size:u64 atim:u64 mtim:u64 ctim:u64",
+    ),
+    "fd_filestat_set_size": ("fd:fd size:u64", ""),
+    "fd_filestat_set_times": ("fd:fd atim:u64 mtim:u64 fst_flags:u32", ""),
+    "fd_pread": ("fd:fd iovs:lens offset:u64", "data:bytes"),
+    "fd_prestat_get": ("fd:fd", "tag:u32 pr_name_len:u32"),
+    "fd_prestat_dir_name": ("fd:fd path_len:u32", "path:bytes"),
+    "fd_pwrite": ("fd:fd iovs:bufs offset:u64", "nwritten:u32"),
+    "fd_read": ("fd:fd iovs:lens", "data:bytes"),
+    "fd_readdir": ("fd:fd buf_len:u32 cookie:u64", "entries:dirents"),
+    "fd_renumber": ("fd:fd to:fd", ""),
+    "fd_seek": ("fd:fd offset:s64 whence:u32", "newoffset:u64"),
+    "fd_sync": ("fd:fd", ""),
+    "fd_tell": ("fd:fd", "offset:u64"),
+    "fd_write": ("fd:fd iovs:bufs", "nwritten:u32"),
+    "path_create_directory": ("fd:fd path:path", ""),
+    "path_filestat_get": (
+        "fd:fd flags:u32 path:path",
+        "dev:u64 ino:u64 filetype:u32 nlink:u64 size:u64 atim:u64 mtim:u64 ctim:u64",
+    ),
+    "path_filestat_set_times": ("fd:fd flags:u32 path:path atim:u64 mtim:u64 fst_flags:u32", ""),
+    "path_link": ("old_fd:fd old_flags:u32 old_path:path new_fd:fd new_path:path", ""),
+    "path_open": (
+        "fd:fd dirflags:u32 path:path oflags:u32 fs_rights_base:u64 fs_rights_inheriting:u64 fdflags:u32",
+        "fd_out:fd",
+    ),
+    "path_readlink": ("fd:fd path:path buf_len:u32", "target:bytes"),
+    "path_remove_directory": ("fd:fd path:path", ""),
+    "path_rename": ("fd:fd old_path:path new_fd:fd new_path:path", ""),
+    "path_symlink": ("old_path:path fd:fd new_path:path", ""),
+    "path_unlink_file": ("fd:fd path:path", ""),
+    "poll_oneoff": ("subscriptions:subs", "events:events"),
+    "proc_exit": ("rval:u32", ""),
+    "proc_raise": ("sig:u32", ""),
+    "sched_yield": ("", ""),
+    "random_get": ("buf_len:u32", "data:bytes"),
+    "sock_accept": ("fd:fd flags:u32", "fd_out:fd"),
+    "sock_recv": ("fd:fd ri_data:lens ri_flags:u32", "data:bytes ro_flags:u16"),
+    "sock_send": ("fd:fd si_data:bufs si_flags:u32", "so_datalen:u32"),
+    "sock_shutdown": ("fd:fd how:u32", ""),
+}
+assert list(WIRE) == [s.name for s in SIGNATURES]
+
 # Calls that the older `wasi_unstable` module also has (all but sock_accept), and the
 # ones whose memory layouts or numbering differ there.
 UNSTABLE_NAMES = tuple(s.name for s in SIGNATURES if s.name != "sock_accept")
@@ -444,3 +512,36 @@ UNSTABLE_DIFFERENCES = {
 # The two module names programs import WASI from.
 PREVIEW1 = "wasi_snapshot_preview1"
 UNSTABLE = "wasi_unstable"
+
+
+# --- the IPC protocol between a worker's stub and the kernel (msgpack arrays) ----------
+#
+# One stream per Wasm process. The worker sends requests; the kernel answers CALLs in
+# order. Calls are numbered by `call_number`: preview1 by SIGNATURES index, snapshot 0
+# from UNSTABLE_BASE, custom syscalls from CUSTOM_BASE in the order the kernel lists them
+# at spawn.
+MSG_CALL = 0  # [0, call, args] → reply [errno, results] (custom calls: [errno, results, writes])
+MSG_SEND = 1  # [1, call, args]: no reply (fd_write under credit; proc_exit)
+MSG_TRAP = 2  # [2, message]: the guest trapped; the last message
+MSG_ERROR = 3  # [3, message]: the module could not start (link error, ...); the last message
+MSG_REVOKE = -1  # kernel → worker, unsolicited: [-1, fd, errno]: write credit for fd is gone
+UNSTABLE_BASE = 100
+CUSTOM_BASE = 1000
+#: In a reply to fd_write, a third element 1 grants write credit: later writes to that fd
+#: may be sent with MSG_SEND (no reply) until the stub changes its fd table or is revoked.
+CREDIT = 1
+#: Largest byte count one read or write moves (a partial transfer, as POSIX allows).
+MAX_IO = 1 << 22
+
+
+def call_number(module: str, name: str) -> int | None:
+    """The wire number of a WASI call (None: not a WASI call of that module)."""
+    sig = BY_NAME.get(name)
+    if sig is None:
+        return None
+    index = SIGNATURES.index(sig)
+    if module == PREVIEW1:
+        return index
+    if module == UNSTABLE and name in UNSTABLE_NAMES:
+        return UNSTABLE_BASE + index
+    return None

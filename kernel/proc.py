@@ -143,8 +143,10 @@ class Kernel:
         stdio: Sequence[OpenFile | None] = (None, None, None),
         preopens: Iterable[tuple[str, Node]] = (),
         limits: Limits | None = None,
+        sockets: Sequence[OpenFile] = (),
     ) -> Process:
-        """Create a running process with stdio on 0, 1, 2 and the preopens from 3 on.
+        """Create a running process with stdio on 0, 1, 2, then ``sockets`` (listeners
+        handed over, as ``--tcplisten``), then the preopens.
 
         ``stdio`` entries are open file descriptions (a pipe end, a terminal, a file); a
         given description is shared, not copied (a child writing to its parent's stdout).
@@ -171,6 +173,8 @@ class Kernel:
             if file is None:
                 file = NullFile()
             proc.fds.install(file, file.max_rights, file.max_inheriting, fd=fd)
+        for sock in sockets:
+            proc.fds.install(sock, sock.max_rights, sock.max_inheriting)
         for guest_path, node in preopens:
             d = NodeFile(node)
             if d.filetype != d.filetype.DIRECTORY:
@@ -193,8 +197,9 @@ class Kernel:
         proc.fds.close_all()
         proc.exited.set()
 
-    async def trap(self, proc: Process, message: str) -> None:
-        """The worker reports a trap: one line on the process's stderr, then status 134.
+    async def trap(self, proc: Process, message: str, status: int = TRAP_STATUS) -> None:
+        """The worker reports a trap: one line on the process's stderr, then status 134
+        (or ``status``: a module that could not start at all ends with 1).
 
         The line is best effort: a stderr nobody drains may not hold the process open
         for more than `TRAP_WRITE_TIMEOUT` seconds.
@@ -206,7 +211,7 @@ class Kernel:
                     await entry.file.write(message.rstrip("\n").encode() + b"\n")
                 except KernelError:
                     pass  # stderr closed or unwritable: the status still tells
-        self.exit(proc, TRAP_STATUS)
+        self.exit(proc, status)
 
     def kill(self, pid: int, sig: int = Signal.KILL) -> None:
         """Kill by signal: status 128 + sig; the worker is told through ``on_exit``."""

@@ -26,9 +26,11 @@ Result shapes (what the stub writes back, in order, through the signature's poin
 from __future__ import annotations
 
 import enum
+import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kernel import (
     sys_args,
@@ -40,7 +42,16 @@ from kernel import (
     sys_random,
     sys_sock,
 )
-from kernel.abi import BY_NAME, PREVIEW1, SIGNATURES, UNSTABLE, UNSTABLE_WHENCE, Errno, Signature
+from kernel.abi import (
+    BY_NAME,
+    PREVIEW1,
+    SIGNATURES,
+    UNSTABLE,
+    UNSTABLE_WHENCE,
+    WIRE,
+    Errno,
+    Signature,
+)
 from kernel.errors import KernelError, errno_from_oserror
 from kernel.proc import Process
 
@@ -70,6 +81,19 @@ class Syscall:
     cacheable: bool = False
     #: No reply reaches the guest (proc_exit): the stub unwinds it instead.
     noreturn: bool = False
+    #: The import module: preview1 for the table's rows; anything for a custom syscall.
+    module: str = PREVIEW1
+    #: A custom syscall's Wasm result types (its handler returns plain values for them).
+    result_types: tuple[str, ...] = ()
+
+    @property
+    def custom(self) -> bool:
+        return self.name not in TABLE or TABLE[self.name] is not self
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """A custom syscall's parameter kinds, which tell the stub how to read them."""
+        return tuple(shape for _, shape in self.params)
 
     @property
     def signature(self) -> Signature:
@@ -82,177 +106,81 @@ def _p(spec: str) -> tuple[tuple[str, str], ...]:
     return tuple(tuple(item.split(":")) for item in spec.split())  # type: ignore[misc]
 
 
-FILESTAT = "dev:u64 ino:u64 filetype:u32 nlink:u64 size:u64 atim:u64 mtim:u64 ctim:u64"
+def _row(name: str, handler: Handler, status: Status = Status.DONE, **kw: object) -> Syscall:
+    """A preview1 row: its wire convention comes from `abi.WIRE`, the one place it is written."""
+    sends, returns = WIRE[name]
+    return Syscall(name, handler, _p(sends), _p(returns), status, **kw)  # type: ignore[arg-type]
+
+
 CPU_NOTE = (
     "process/thread CPU time is what the worker reports for the guest; until it reports, "
     "the time since spawn"
 )
 
 _ROWS = [
-    Syscall("args_get", sys_args.args_get, (), _p("argv:strings"), cacheable=True),
-    Syscall(
-        "args_sizes_get",
-        sys_args.args_sizes_get,
-        (),
-        _p("argc:u32 argv_buf_size:u32"),
-        cacheable=True,
-    ),
-    Syscall("environ_get", sys_args.environ_get, (), _p("environ:strings"), cacheable=True),
-    Syscall(
-        "environ_sizes_get",
-        sys_args.environ_sizes_get,
-        (),
-        _p("environc:u32 environ_buf_size:u32"),
-        cacheable=True,
-    ),
-    Syscall("clock_res_get", sys_clock.clock_res_get, _p("id:u32"), _p("resolution:u64")),
-    Syscall(
-        "clock_time_get",
-        sys_clock.clock_time_get,
-        _p("id:u32 precision:u64"),
-        _p("time:u64"),
-        Status.PARTIAL,
-        CPU_NOTE,
-    ),
-    Syscall(
+    _row("args_get", sys_args.args_get, cacheable=True),
+    _row("args_sizes_get", sys_args.args_sizes_get, cacheable=True),
+    _row("environ_get", sys_args.environ_get, cacheable=True),
+    _row("environ_sizes_get", sys_args.environ_sizes_get, cacheable=True),
+    _row("clock_res_get", sys_clock.clock_res_get),
+    _row("clock_time_get", sys_clock.clock_time_get, Status.PARTIAL, note=CPU_NOTE),
+    _row(
         "fd_advise",
         sys_fd.fd_advise,
-        _p("fd:fd offset:u64 len:u64 advice:u32"),
-        (),
         note="advice is validated and ignored (it is only a hint; no page cache to steer)",
     ),
-    Syscall("fd_allocate", sys_fd.fd_allocate, _p("fd:fd offset:u64 len:u64"), ()),
-    Syscall("fd_close", sys_fd.fd_close, _p("fd:fd"), ()),
-    Syscall("fd_datasync", sys_fd.fd_datasync, _p("fd:fd"), ()),
-    Syscall(
-        "fd_fdstat_get",
-        sys_fd.fd_fdstat_get,
-        _p("fd:fd"),
-        _p("fs_filetype:u32 fs_flags:u32 fs_rights_base:u64 fs_rights_inheriting:u64"),
-    ),
-    Syscall("fd_fdstat_set_flags", sys_fd.fd_fdstat_set_flags, _p("fd:fd flags:u32"), ()),
-    Syscall(
-        "fd_fdstat_set_rights",
-        sys_fd.fd_fdstat_set_rights,
-        _p("fd:fd fs_rights_base:u64 fs_rights_inheriting:u64"),
-        (),
-    ),
-    Syscall("fd_filestat_get", sys_fd.fd_filestat_get, _p("fd:fd"), _p(FILESTAT)),
-    Syscall("fd_filestat_set_size", sys_fd.fd_filestat_set_size, _p("fd:fd size:u64"), ()),
-    Syscall(
-        "fd_filestat_set_times",
-        sys_fd.fd_filestat_set_times,
-        _p("fd:fd atim:u64 mtim:u64 fst_flags:u32"),
-        (),
-    ),
-    Syscall("fd_pread", sys_fd.fd_pread, _p("fd:fd iovs:lens offset:u64"), _p("data:bytes")),
-    Syscall("fd_prestat_get", sys_fd.fd_prestat_get, _p("fd:fd"), _p("tag:u32 pr_name_len:u32")),
-    Syscall(
-        "fd_prestat_dir_name",
-        sys_fd.fd_prestat_dir_name,
-        _p("fd:fd path_len:u32"),
-        _p("path:bytes"),
-    ),
-    Syscall("fd_pwrite", sys_fd.fd_pwrite, _p("fd:fd iovs:bufs offset:u64"), _p("nwritten:u32")),
-    Syscall("fd_read", sys_fd.fd_read, _p("fd:fd iovs:lens"), _p("data:bytes")),
-    Syscall(
-        "fd_readdir",
-        sys_fd.fd_readdir,
-        _p("fd:fd buf_len:u32 cookie:u64"),
-        _p("entries:dirents"),
-    ),
-    Syscall("fd_renumber", sys_fd.fd_renumber, _p("fd:fd to:fd"), ()),
-    Syscall("fd_seek", sys_fd.fd_seek, _p("fd:fd offset:s64 whence:u32"), _p("newoffset:u64")),
-    Syscall("fd_sync", sys_fd.fd_sync, _p("fd:fd"), ()),
-    Syscall("fd_tell", sys_fd.fd_tell, _p("fd:fd"), _p("offset:u64")),
-    Syscall("fd_write", sys_fd.fd_write, _p("fd:fd iovs:bufs"), _p("nwritten:u32")),
-    Syscall("path_create_directory", sys_path.path_create_directory, _p("fd:fd path:path"), ()),
-    Syscall(
-        "path_filestat_get",
-        sys_path.path_filestat_get,
-        _p("fd:fd flags:u32 path:path"),
-        _p(FILESTAT),
-    ),
-    Syscall(
-        "path_filestat_set_times",
-        sys_path.path_filestat_set_times,
-        _p("fd:fd flags:u32 path:path atim:u64 mtim:u64 fst_flags:u32"),
-        (),
-    ),
-    Syscall(
-        "path_link",
-        sys_path.path_link,
-        _p("old_fd:fd old_flags:u32 old_path:path new_fd:fd new_path:path"),
-        (),
-    ),
-    Syscall(
-        "path_open",
-        sys_path.path_open,
-        _p(
-            "fd:fd dirflags:u32 path:path oflags:u32 fs_rights_base:u64 "
-            "fs_rights_inheriting:u64 fdflags:u32"
-        ),
-        _p("fd_out:fd"),
-    ),
-    Syscall(
-        "path_readlink",
-        sys_path.path_readlink,
-        _p("fd:fd path:path buf_len:u32"),
-        _p("target:bytes"),
-    ),
-    Syscall("path_remove_directory", sys_path.path_remove_directory, _p("fd:fd path:path"), ()),
-    Syscall(
-        "path_rename",
-        sys_path.path_rename,
-        _p("fd:fd old_path:path new_fd:fd new_path:path"),
-        (),
-    ),
-    Syscall("path_symlink", sys_path.path_symlink, _p("old_path:path fd:fd new_path:path"), ()),
-    Syscall("path_unlink_file", sys_path.path_unlink_file, _p("fd:fd path:path"), ()),
-    Syscall(
+    _row("fd_allocate", sys_fd.fd_allocate),
+    _row("fd_close", sys_fd.fd_close),
+    _row("fd_datasync", sys_fd.fd_datasync),
+    _row("fd_fdstat_get", sys_fd.fd_fdstat_get),
+    _row("fd_fdstat_set_flags", sys_fd.fd_fdstat_set_flags),
+    _row("fd_fdstat_set_rights", sys_fd.fd_fdstat_set_rights),
+    _row("fd_filestat_get", sys_fd.fd_filestat_get),
+    _row("fd_filestat_set_size", sys_fd.fd_filestat_set_size),
+    _row("fd_filestat_set_times", sys_fd.fd_filestat_set_times),
+    _row("fd_pread", sys_fd.fd_pread),
+    _row("fd_prestat_get", sys_fd.fd_prestat_get),
+    _row("fd_prestat_dir_name", sys_fd.fd_prestat_dir_name),
+    _row("fd_pwrite", sys_fd.fd_pwrite),
+    _row("fd_read", sys_fd.fd_read),
+    _row("fd_readdir", sys_fd.fd_readdir),
+    _row("fd_renumber", sys_fd.fd_renumber),
+    _row("fd_seek", sys_fd.fd_seek),
+    _row("fd_sync", sys_fd.fd_sync),
+    _row("fd_tell", sys_fd.fd_tell),
+    _row("fd_write", sys_fd.fd_write),
+    _row("path_create_directory", sys_path.path_create_directory),
+    _row("path_filestat_get", sys_path.path_filestat_get),
+    _row("path_filestat_set_times", sys_path.path_filestat_set_times),
+    _row("path_link", sys_path.path_link),
+    _row("path_open", sys_path.path_open),
+    _row("path_readlink", sys_path.path_readlink),
+    _row("path_remove_directory", sys_path.path_remove_directory),
+    _row("path_rename", sys_path.path_rename),
+    _row("path_symlink", sys_path.path_symlink),
+    _row("path_unlink_file", sys_path.path_unlink_file),
+    _row(
         "poll_oneoff",
         sys_poll.poll_oneoff,
-        _p("subscriptions:subs"),
-        _p("events:events"),
         note="an absolute timeout on a CPU-time clock fails with notsup (no wall-clock mapping)",
     ),
-    Syscall("proc_exit", sys_proc.proc_exit, _p("rval:u32"), (), noreturn=True),
-    Syscall(
+    _row("proc_exit", sys_proc.proc_exit, noreturn=True),
+    _row(
         "proc_raise",
         sys_proc.proc_raise,
-        _p("sig:u32"),
-        (),
         Status.PARTIAL,
-        "no handlers exist in WASI: the default action applies (terminate with 128+sig, or "
-        "ignore for CHLD/CONT/URG/WINCH); stop signals are ignored until job control exists",
+        note="no handlers exist in WASI: the default action applies (terminate with 128+sig, or ignore for CHLD/CONT/URG/WINCH); stop signals are ignored until job control exists",
     ),
-    Syscall("sched_yield", sys_poll.sched_yield, (), ()),
-    Syscall("random_get", sys_random.random_get, _p("buf_len:u32"), _p("data:bytes")),
-    Syscall(
+    _row("sched_yield", sys_poll.sched_yield),
+    _row("random_get", sys_random.random_get),
+    _row(
         "sock_accept",
         sys_sock.sock_accept,
-        _p("fd:fd flags:u32"),
-        _p("fd_out:fd"),
         note="listeners: in-kernel (kernel/socket.py) or host TCP (kernel/hostsock.py)",
     ),
-    Syscall(
-        "sock_recv",
-        sys_sock.sock_recv,
-        _p("fd:fd ri_data:lens ri_flags:u32"),
-        _p("data:bytes ro_flags:u32"),
-    ),
-    Syscall(
-        "sock_send",
-        sys_sock.sock_send,
-        _p("fd:fd si_data:bufs si_flags:u32"),
-        _p("so_datalen:u32"),
-    ),
-    Syscall(
-        "sock_shutdown",
-        sys_sock.sock_shutdown,
-        _p("fd:fd how:u32"),
-        (),
-    ),
+    _row("sock_recv", sys_sock.sock_recv),
+    _row("sock_send", sys_sock.sock_send),
+    _row("sock_shutdown", sys_sock.sock_shutdown),
 ]
 
 #: THE table, in abi.SIGNATURES order.
@@ -277,6 +205,82 @@ def register(module: str, row: Syscall) -> None:
     if module in (PREVIEW1, UNSTABLE) and row.name in TABLE:
         raise ValueError(f"{module}.{row.name} is a WASI call; it cannot be replaced")
     CUSTOM[(module, row.name)] = row
+
+
+#: Parameter kinds of a custom syscall: a Wasm value, or a (pointer, length) pair the stub
+#: reads from guest memory and sends as ``str`` or ``bytes``.
+CUSTOM_KINDS = ("i32", "i64", "f32", "f64", "string", "bytes")
+CUSTOM_RESULTS = ("i32", "i64", "f32", "f64")
+
+
+def custom(
+    module: str,
+    name: str,
+    handler: Callable[..., Any],
+    params: Sequence[str] = (),
+    results: Sequence[str] = (),
+) -> Syscall:
+    """Register ``handler`` as the import ``module.name`` of every process spawned later.
+
+    The handler gets a `SyscallContext` and one plain value per parameter, may be async,
+    and returns None, one value or a tuple (one per result). ``ctx.write(addr, data)``
+    asks the stub to copy ``data`` into guest memory: the kernel never touches it.
+    An exception in the handler traps the guest with its message.
+    """
+    for k in params:
+        if k not in CUSTOM_KINDS:
+            raise ValueError(f"parameter kind {k!r}: expected one of {', '.join(CUSTOM_KINDS)}")
+    for t in results:
+        if t not in CUSTOM_RESULTS:
+            raise ValueError(f"result type {t!r}: expected one of {', '.join(CUSTOM_RESULTS)}")
+    row = Syscall(
+        name,
+        handler,
+        tuple((f"arg{i}", k) for i, k in enumerate(params)),
+        tuple((f"result{i}", t) for i, t in enumerate(results)),
+        note="custom syscall",
+        module=module,
+        result_types=tuple(results),
+    )
+    register(module, row)
+    return row
+
+
+def unregister(module: str, name: str) -> None:
+    CUSTOM.pop((module, name), None)
+
+
+class SyscallContext:
+    """What a custom syscall's handler sees: the calling process, and a way to write
+    into its memory through the stub."""
+
+    def __init__(self, proc: Process) -> None:
+        self.proc = proc
+        self.writes: list[list[object]] = []
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def write(self, addr: int, data: bytes) -> None:
+        if not isinstance(addr, int) or addr < 0:
+            raise ValueError(f"bad guest address {addr!r}")
+        self.writes.append([addr, bytes(data)])
+
+
+async def dispatch_custom(proc: Process, row: Syscall, args: list | tuple) -> list:
+    """Run a custom syscall: → [0, results, writes], or [1, message, []] when it failed."""
+    if not isinstance(args, list | tuple) or len(args) != len(row.params):
+        return [1, f"{row.name} takes {len(row.params)} arguments", []]
+    ctx = SyscallContext(proc)
+    try:
+        out = row.handler(ctx, *args)
+        if inspect.isawaitable(out):
+            out = await out
+    except Exception as e:
+        return [1, f"{type(e).__name__}: {e}", []]
+    results = [] if out is None else list(out) if isinstance(out, tuple | list) else [out]
+    return [0, results, ctx.writes]
 
 
 # --- argument checking at the IPC edge --------------------------------------------------

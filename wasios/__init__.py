@@ -7,6 +7,7 @@
 5
 """
 
+from kernel.system import DEVNULL, INHERIT, PIPE, CompletedRun, System, WasmProcess
 from procs.wasm.api import (
     Caller,
     Func,
@@ -29,10 +30,20 @@ from procs.wasm.errors import (
     UnsupportedError,
     WasmError,
 )
+from wasios._system import run, syscall, unregister_syscall
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "run",
+    "syscall",
+    "unregister_syscall",
+    "System",
+    "WasmProcess",
+    "CompletedRun",
+    "PIPE",
+    "INHERIT",
+    "DEVNULL",
     "Module",
     "Instance",
     "Func",

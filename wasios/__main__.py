@@ -7,9 +7,13 @@ one line on stderr and exit non-zero; they never show a Python traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
+import trio
+
+from kernel.errors import KernelError
 from procs.wasm.errors import Exhaustion, LinkError, Trap, WasmError
 
 EXIT_TRAP = 134  # as wasmtime: a trap ends the program like abort()
@@ -23,37 +27,71 @@ def _load_module(path: str):  # -> api.Module
     return Module.from_file(path)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from procs.wasm.api import Instance
-    from wasios._values import format_results, parse_args_for
+def _environment(args: argparse.Namespace) -> dict[str, str]:
+    """--inherit-env, then each --env K=V (or --env K: K's value on the host), in order."""
+    env = dict(os.environ) if args.inherit_env else {}
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not key:
+            raise WasmError(f"--env {item!r}: expected KEY=VALUE or KEY")
+        if sep:
+            env[key] = value
+        elif key in os.environ:
+            env[key] = os.environ[key]
+    return env
 
-    module = _load_module(args.file)
-    if args.invoke is None:
-        wasi = [i for i in module.imports if i[0].startswith("wasi_")]
-        if wasi:
-            raise WasmError(
-                "running WASI programs needs the wasios kernel, which is not built yet; "
-                "use --invoke NAME to call an export of a module without WASI imports"
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from kernel.workers import POOL
+
+    POOL.refill()  # the worker starts its imports while we read the module
+    from kernel.system import INHERIT, Image, System, load_image
+
+    if args.file == "-":
+        image = Image(sys.stdin.buffer.read(), "-")
+    else:
+        image = load_image(args.file)
+    env = _environment(args)
+    tracer = _tracer(args)
+
+    async def main() -> int:
+        async with System(
+            dirs=args.dir, env=env, jit=args.jit, tracer=tracer, tcplisten=args.tcplisten
+        ) as system:
+            p = await system.spawn(
+                image,
+                args.args,
+                argv0=args.argv0,
+                stdin=INHERIT,
+                stdout=INHERIT,
+                stderr=INHERIT,
+                invoke=args.invoke,
+                invoke_args=args.args if args.invoke is not None else (),
             )
-    inst = Instance(module, {}, jit=args.jit)
-    name = args.invoke
-    if name is None:
-        exported = dict(module.exports)
-        for candidate in ("_start", ""):
-            if exported.get(candidate) == "func":
-                name = candidate
-                break
-        else:
-            raise WasmError("the module exports no `_start` function; use --invoke NAME")
-    f = inst.exports.get(name)
-    if f is None or not hasattr(f, "call_raw"):
-        raise WasmError(f"failed to find function export `{name}`")
-    raw_args = parse_args_for(f.type, args.args, name)
-    results = f.call_raw(*raw_args)
-    out = format_results(f.type, results)
-    if out:
-        print(out)
-    return 0
+            return await p.wait()
+
+    try:
+        status = trio.run(main)
+    except (ValueError, NotADirectoryError) as e:
+        raise WasmError(str(e)) from None
+    except KernelError as e:
+        raise WasmError(f"{e.errno.name.lower()}: {e}") from None
+    finally:
+        if tracer is not None:
+            tracer.close()
+    return status & 0xFF
+
+
+def _tracer(args: argparse.Namespace):  # -> kernel.strace.Tracer | None
+    calls = args.strace or args.strace_file is not None
+    if not calls and not args.strace_summary:
+        return None
+    from kernel.strace import Tracer
+
+    out = sys.stderr
+    if args.strace_file is not None:
+        out = open(args.strace_file, "w", encoding="utf-8")  # noqa: SIM115 (closed at exit)
+    return Tracer(out, summary=args.strace_summary, per_call=calls or None)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -138,9 +176,45 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wasios", description="Run WebAssembly programs.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run a module (.wasm or .wat)")
+    run = sub.add_parser("run", help="run a module (.wasm or .wat) as a WASI process")
     run.add_argument(
         "--invoke", metavar="NAME", help="call this export with ARGS and print its results"
+    )
+    run.add_argument(
+        "--dir",
+        action="append",
+        default=[],
+        metavar="HOST[::GUEST][:ro]",
+        help="give the program a host directory (read-only with :ro)",
+    )
+    run.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY[=VALUE]",
+        help="set an environment variable (KEY alone: copy it from the host)",
+    )
+    run.add_argument("--inherit-env", action="store_true", help="pass the whole host environment")
+    run.add_argument("--argv0", metavar="NAME", help="argv[0] the program sees")
+    run.add_argument(
+        "--tcplisten",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="listen on a host TCP socket and hand it to the program (fd 3, ...)",
+    )
+    run.add_argument(
+        "--strace",
+        action="store_true",
+        help="trace every syscall of every process, decoded, one line each, to stderr",
+    )
+    run.add_argument(
+        "--strace-file", metavar="FILE", help="write the --strace lines to FILE instead"
+    )
+    run.add_argument(
+        "--strace-summary",
+        action="store_true",
+        help="at exit, print a table of syscall counts, errors and time (like strace -c)",
     )
     run.add_argument(
         "--jit",

@@ -12,7 +12,7 @@ from .conftest import call, ok, open_file
 
 HERE = Path(__file__).parent
 SHAPES = {"fd", "u32", "u64", "s64", "path", "lens", "bufs", "subs"}
-RESULT_SHAPES = {"fd", "u32", "u64", "bytes", "strings", "dirents", "events"}
+RESULT_SHAPES = {"fd", "u16", "u32", "u64", "bytes", "strings", "dirents", "events"}
 
 
 def test_one_row_per_preview1_function_in_abi_order():
