@@ -230,6 +230,10 @@ class _ClosedNode(Node):
 _CLOSED = _ClosedNode()
 
 
+#: readdir cookies from here up stand for a node's large ones (see `NodeFile.readdir`).
+SMALL_COOKIES = 1 << 30
+
+
 class NodeFile(OpenFile):
     """An open VFS node: the kernel keeps offset and append; the node keeps the bytes."""
 
@@ -238,6 +242,8 @@ class NodeFile(OpenFile):
         self._node = node
         self.offset = 0
         self.filetype = Filetype(int(node.filetype))
+        self._big_cookies: list[int] = []
+        self._cookie_index: dict[int, int] = {}
         if self.filetype == Filetype.DIRECTORY:
             self.max_rights = DIRECTORY_RIGHTS
             self.max_inheriting = DIRECTORY_INHERITING
@@ -329,13 +335,27 @@ class NodeFile(OpenFile):
         _oserror(self._node.datasync)
 
     def readdir(self, cookie: int) -> list[tuple[int, int, int, str]]:
+        """Entries after ``cookie``. A node's own cookies may be large (a host directory's
+        are name hashes), but wasi-libc's telldir returns a 32-bit ``long`` on wasm32:
+        large cookies are handed out as small numbers, remembered by this description."""
         if self.filetype != Filetype.DIRECTORY:
             raise KernelError(Errno.NOTDIR)
-        return _oserror(
-            lambda: [
-                (e.next_cookie, e.ino, int(e.filetype), e.name) for e in self._node.readdir(cookie)
-            ]
-        )
+        if cookie >= SMALL_COOKIES:
+            index = cookie - SMALL_COOKIES
+            if index >= len(self._big_cookies):
+                return []  # a cookie we never gave out: the end of the directory
+            cookie = self._big_cookies[index]
+        entries = _oserror(lambda: list(self._node.readdir(cookie)))
+        return [(self._small(e.next_cookie), e.ino, int(e.filetype), e.name) for e in entries]
+
+    def _small(self, cookie: int) -> int:
+        if cookie < SMALL_COOKIES:
+            return cookie
+        index = self._cookie_index.get(cookie)
+        if index is None:
+            index = self._cookie_index[cookie] = len(self._big_cookies)
+            self._big_cookies.append(cookie)
+        return SMALL_COOKIES + index
 
     def read_readiness(self) -> Readiness:
         """Files are always ready; nbytes is what is left to read, as wasmtime reports."""

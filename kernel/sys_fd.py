@@ -160,7 +160,11 @@ async def fd_filestat_get(proc: Process, fd: int) -> list[int]:
 
 
 async def fd_filestat_set_size(proc: Process, fd: int, size: int) -> list[object]:
-    """Truncate or extend with zeros."""
+    """Truncate or extend with zeros. An fd not open for writing is `INVAL`, as in
+    wasmtime and Linux's ftruncate (a right dropped from a writable fd: `NOTCAPABLE`)."""
+    entry = proc.fds.get(fd)
+    if not entry.rights_base & (R.FD_FILESTAT_SET_SIZE | R.FD_WRITE):
+        raise KernelError(Errno.INVAL, f"fd {fd} is not open for writing")
     entry = proc.fds.get(fd, R.FD_FILESTAT_SET_SIZE)
     entry.file.set_size(size)
     return []
