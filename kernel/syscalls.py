@@ -300,6 +300,8 @@ def _int(v: object, hi: int) -> int:
 
 def _convert(shape: str, v: object) -> object:
     """Check one plain value against its shape: a malformed message is `INVAL`, not a bug."""
+    if shape in ("fd", "u32") and v.__class__ is int and 0 <= v <= U32_MAX:  # type: ignore[operator]
+        return v
     if shape in ("fd", "u32"):
         return _int(v, U32_MAX)
     if shape == "u64":
@@ -355,27 +357,33 @@ def decode_args(row: Syscall, args: list | tuple, module: str = PREVIEW1) -> lis
 
 
 async def dispatch(
-    proc: Process, name: str, args: list | tuple, *, module: str = PREVIEW1
+    proc: Process, name: str, args: list | tuple, *, module: str = PREVIEW1, scoped: bool = True
 ) -> tuple[int, list]:
     """Run one syscall for ``proc``: → (errno, results). Never raises for the guest's sake.
 
     `KernelError` is the expected failure (its errno). An `OSError` escaping a handler is
     mapped by `errno_from_oserror`. Anything else is a kernel bug: logged with its
     traceback, answered with `IO`, and the kernel carries on. A call cancelled because
-    the process died meanwhile answers `INTR` (nobody is left to read it).
+    the process died meanwhile answers `INTR` (nobody is left to read it). A caller that
+    runs all of a process's calls inside the process's own cancel scope (the channel
+    server) passes ``scoped=False`` and saves a scope per call.
     """
     row = lookup(module, name)
     if row is None:
         return int(Errno.NOSYS), []
     if not proc.running:
         return int(Errno.SRCH), []
-    scope = proc.syscall_scope()
     try:
         decoded = decode_args(row, args, module)
-        with scope:
-            results = await row.handler(proc, *decoded)
-            return 0, results
-        return int(Errno.INTR), []
+        if not scoped:
+            return 0, await row.handler(proc, *decoded)
+        scope = proc.syscall_scope()
+        try:
+            with scope:
+                return 0, await row.handler(proc, *decoded)
+            return int(Errno.INTR), []
+        finally:
+            proc.end_syscall(scope)
     except KernelError as exc:
         return int(exc.errno), []
     except OSError as exc:
@@ -383,5 +391,3 @@ async def dispatch(
     except Exception:
         log.exception("kernel bug in %s.%s (pid %d, args %.200r)", module, name, proc.pid, args)
         return int(Errno.IO), []
-    finally:
-        proc.end_syscall(scope)

@@ -28,6 +28,7 @@ from kernel.hostsock import tcp_listen
 from kernel.pipe import Pipe
 from kernel.proc import Kernel, Process
 from kernel.workers import POOL, Host, Image, WorkerPool
+from vfs.node import Node
 
 CHUNK = 1 << 16
 
@@ -292,9 +293,12 @@ class System:
         invoke_args: Sequence[str] = (),
         jit: str | None = None,
         parent: Process | None = None,
+        preopens: Sequence[tuple[str, Node]] | None = None,
     ) -> WasmProcess:
         """Start ``module`` with ``args``; stdio is PIPE, INHERIT, DEVNULL/None, bytes (stdin),
-        a host fd number, or a kernel file (an end of `pipe`)."""
+        a host fd number, or a kernel file (an end of `pipe`). ``preopens`` (guest path,
+        VFS directory) replaces the System's ``dirs`` for this process: a shell gives each
+        program the VFS root rather than the directories the System was started with."""
         assert self.host is not None, "use `async with System() as system:`"
         image = module if isinstance(module, Image) else load_image(module)
         image.jit = jit or self.jit
@@ -314,7 +318,9 @@ class System:
                 sockets=self.listeners,
                 preopens=[
                     (d.guest, self.kernel.namespace.lookup(d.mount_point())) for d in self.dirs
-                ],
+                ]
+                if preopens is None
+                else preopens,
             )
         finally:
             for f in files:

@@ -16,6 +16,8 @@ FAULT before anything reaches the kernel, so a bad pointer never has a side effe
 from __future__ import annotations
 
 import struct
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,6 +30,7 @@ from kernel.abi import (
     FILESTAT,
     IOVEC,
     MAX_IO,
+    MSG_WRITES,
     PRESTAT,
     PTR,
     SUBSCRIPTION_SIZE,
@@ -129,20 +132,103 @@ def capped_lens(vecs: list[tuple[int, int]]) -> list[int]:
 # --- the process's view of the kernel ---------------------------------------------------
 
 
+#: Writes under credit are sent in batches: when this many bytes or writes are waiting,
+#: before any other call, at exit, and at the latest `FLUSH_DELAY` seconds later.
+FLUSH_BYTES = 1 << 16
+FLUSH_WRITES = 512
+FLUSH_DELAY = 0.002
+
+
 class Guest:
     """What the stubs of one process share: its channel, answers cached for its whole
-    life (args, environ), and the fds it holds write credit for."""
+    life (args, environ), the fds it holds write credit for, and its unsent writes."""
 
-    def __init__(self, chan: Channel, cached: dict[int, list[Any]] | None = None) -> None:
+    def __init__(
+        self,
+        chan: Channel,
+        cached: dict[int, list[Any]] | None = None,
+        flusher: Flusher | None = None,
+    ) -> None:
         self.chan = chan
         self.cached = cached or {}
         self.credit: set[int] = set()
+        self.pending: list[list[Any]] = []
+        self.pending_bytes = 0
+        self.flusher = flusher
+        self.lock = threading.Lock()  # the flusher sends from its own thread
 
     def call(self, number: int, args: list[Any]) -> list[Any]:
         hit = self.cached.get(number)
         if hit is not None:
             return [0, hit]
-        return self.chan.call(number, args)
+        with self.lock:
+            self._flush()
+            return self.chan.call(number, args)
+
+    def send_nowait(self, number: int, args: list[Any]) -> None:
+        with self.lock:
+            self._flush()
+            self.chan.send_nowait(number, args)
+
+    def queue_write(self, fd: int, bufs: list[bytes], n: int) -> int:
+        """A write under credit: 0, or the errno of an earlier write the kernel failed."""
+        revoked = self.chan.revoked
+        if fd in revoked:
+            self.credit.discard(fd)
+            return revoked.pop(fd)
+        with self.lock:
+            first = not self.pending
+            self.pending.append([fd, bufs])
+            self.pending_bytes += n
+            if self.pending_bytes >= FLUSH_BYTES or len(self.pending) >= FLUSH_WRITES:
+                self._flush()
+            elif first and self.flusher is not None:
+                self.flusher.soon(self)
+        return 0
+
+    def flush(self) -> None:
+        with self.lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            batch, self.pending, self.pending_bytes = self.pending, [], 0
+            self.chan.send([MSG_WRITES, batch])
+            self.chan.poll_revoked()
+
+
+class Flusher:
+    """One thread per worker that sends writes left waiting in a batch for `FLUSH_DELAY`
+    (a program that prints a line, then computes for a minute, shows the line at once)."""
+
+    def __init__(self) -> None:
+        self._due: list[Guest] = []
+        self._wake = threading.Condition()
+        threading.Thread(target=self._run, name="write-flusher", daemon=True).start()
+
+    def soon(self, guest: Guest) -> None:
+        with self._wake:
+            self._due.append(guest)
+            self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._due:
+                    self._wake.wait()
+            time.sleep(FLUSH_DELAY)
+            with self._wake:
+                due, self._due = self._due, []
+            for guest in due:
+                # A guest holding its lock is inside a call, which flushed first.
+                if not guest.lock.acquire(blocking=False):
+                    continue
+                try:
+                    guest._flush()
+                except Exception:  # noqa: BLE001 - a closed channel: its process is gone
+                    pass
+                finally:
+                    guest.lock.release()
 
 
 Stub = Callable[..., Any]
@@ -340,7 +426,7 @@ def _writer(
 
 def _proc_exit(guest: Guest, number: int) -> Stub:
     def proc_exit(inst: Any, rval: int) -> None:
-        guest.chan.send_nowait(number, [rval])
+        guest.send_nowait(number, [rval])
         raise ProcExit(rval)
 
     return proc_exit
@@ -348,7 +434,7 @@ def _proc_exit(guest: Guest, number: int) -> Stub:
 
 def _fd_write(guest: Guest, number: int) -> Stub:
     """fd_write, the hottest call, written out: under write credit it does not wait."""
-    chan, credit = guest.chan, guest.credit
+    credit, queue_write = guest.credit, guest.queue_write
     pack_u32 = U32.pack
 
     def fd_write(inst: Any, fd: int, iovs: int, iovs_len: int, nwritten: int) -> int:
@@ -358,14 +444,13 @@ def _fd_write(guest: Guest, number: int) -> Stub:
             if nwritten + 4 > len(mem):
                 return FAULT
             if fd in credit:
-                revoked = chan.poll_revoked()
-                if fd in revoked:
-                    credit.discard(fd)
-                    return revoked.pop(fd)
-                chan.send_nowait(number, [fd, bufs])
-                mem[nwritten : nwritten + 4] = pack_u32(sum(map(len, bufs)))
+                n = sum(map(len, bufs))
+                errno = queue_write(fd, bufs, n)
+                if errno:
+                    return errno
+                mem[nwritten : nwritten + 4] = pack_u32(n)
                 return 0
-            reply = chan.call(number, [fd, bufs])
+            reply = guest.call(number, [fd, bufs])
             if reply[0]:
                 return reply[0]
             if len(reply) > 2 and reply[2] == CREDIT:
@@ -422,7 +507,7 @@ def build_custom_stub(
                     k += 1
         except Fault:
             raise HostError(f"{label}: argument points outside memory") from None
-        reply = guest.chan.call(number, args)
+        reply = guest.call(number, args)
         if reply[0]:
             raise HostError(f"{label}: {reply[1]}")
         results, writes = reply[1], reply[2]

@@ -33,7 +33,7 @@ import msgpack
 from kernel import abi
 from kernel.abi import MSG_ERROR, MSG_TRAP, PREVIEW1, UNSTABLE
 from procs.channel import Channel, ChannelClosed
-from procs.wasi import Guest, HostError, ProcExit, build_custom_stub, build_stub
+from procs.wasi import Flusher, Guest, HostError, ProcExit, build_custom_stub, build_stub
 from procs.wasm.api import Instance, Module
 from procs.wasm.errors import Exhaustion, LinkError, Trap, WasmError
 from procs.wasm.runtime import HostFunction
@@ -153,6 +153,9 @@ def _needs_memory(module: Module) -> bool:
     return any(i.kind == 0 and i.module in (PREVIEW1, UNSTABLE) for i in module._module.imports)
 
 
+_flusher: Flusher | None = None
+
+
 def run_process(pid: int, spec: dict[str, Any], sock: socket.socket) -> None:
     """Run one process to its end and tell the kernel how it ended.
 
@@ -162,9 +165,12 @@ def run_process(pid: int, spec: dict[str, Any], sock: socket.socket) -> None:
     number: results} the worker answers itself), ``customs`` ([[number, module, name,
     param kinds, result types]]).
     """
+    global _flusher
+    if _flusher is None:
+        _flusher = Flusher()
     chan = Channel(sock)
     cached = {int(k): v for k, v in spec.get("cached") or []}
-    guest = Guest(chan, cached)
+    guest = Guest(chan, cached, _flusher)
     exit_number = abi.call_number(PREVIEW1, "proc_exit")
     try:
         module = load_module(spec["module"], spec.get("name") or "module")
@@ -174,28 +180,29 @@ def run_process(pid: int, spec: dict[str, Any], sock: socket.socket) -> None:
             raise LinkError("missing required memory export")
         inst = Instance(module, imports, jit=spec.get("jit"))
         _enter(inst, module, spec, guest)
-        chan.send_nowait(exit_number, [0])
+        guest.send_nowait(exit_number, [0])
     except ProcExit:
         pass
     except (Killed, ChannelClosed):
         pass
     except Exhaustion as e:
-        _last(chan, MSG_TRAP, str(e))
+        _last(guest, MSG_TRAP, str(e))
     except Trap as e:
-        _last(chan, MSG_TRAP, f"wasm trap: {e}")
+        _last(guest, MSG_TRAP, f"wasm trap: {e}")
     except HostError as e:
-        _last(chan, MSG_TRAP, f"host function failed: {e}")
+        _last(guest, MSG_TRAP, f"host function failed: {e}")
     except WasmError as e:
-        _last(chan, MSG_ERROR, str(e))
+        _last(guest, MSG_ERROR, str(e))
     except RecursionError:
-        _last(chan, MSG_TRAP, "call stack exhausted")
+        _last(guest, MSG_TRAP, "call stack exhausted")
     except MemoryError:
-        _last(chan, MSG_TRAP, "out of memory")
+        _last(guest, MSG_TRAP, "out of memory")
     except Exception as e:  # a worker bug: report it as a trap, keep the worker alive
         log.exception("worker bug in pid %d", pid)
-        _last(chan, MSG_TRAP, f"internal error: {type(e).__name__}: {e}")
+        _last(guest, MSG_TRAP, f"internal error: {type(e).__name__}: {e}")
     finally:
-        chan.close()
+        with guest.lock:
+            chan.close()
 
 
 def _enter(inst: Instance, module: Module, spec: dict[str, Any], guest: Guest) -> None:
@@ -227,12 +234,15 @@ def _enter(inst: Instance, module: Module, spec: dict[str, Any], guest: Guest) -
     out = format_results(f.type, f.call_raw(*raw_args))
     if out:
         number = abi.call_number(PREVIEW1, "fd_write")
-        guest.chan.call(number, [1, [(out + "\n").encode()]])
+        guest.call(number, [1, [(out + "\n").encode()]])
 
 
-def _last(chan: Channel, kind: int, message: str) -> None:
+def _last(guest: Guest, kind: int, message: str) -> None:
+    """The process's last word, after what it wrote (a trap message follows its output)."""
     try:
-        chan.send([kind, message])
+        with guest.lock:
+            guest._flush()
+            guest.chan.send([kind, message])
     except ChannelClosed:
         pass
 

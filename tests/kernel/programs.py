@@ -105,3 +105,13 @@ UNKNOWN_IMPORT = b"""(module (import "env" "__original_main" (func))
 NO_MEMORY_EXPORT = b"""(module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
   (memory 1) (func (export "_start") (call $exit (i32.const 0))))"""
+
+#: Prints a line, then computes forever without another syscall.
+PRINT_THEN_SPIN = _module("""
+  (data (i32.const 16) "started\\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 8))
+    (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (loop $l (br $l))))
+""")

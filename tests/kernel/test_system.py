@@ -211,3 +211,15 @@ def test_dir_specs():
     assert parse_dirs({"/g": "/h"}) == [DirSpec("/h", "/g")]
     with pytest.raises(ValueError):
         DirSpec.parse("::/g")
+
+
+async def test_output_before_a_long_computation_is_not_held_back():
+    """Writes under credit wait in a batch for at most a few milliseconds."""
+    with trio.fail_after(LIMIT):
+        async with System() as system:
+            p = await system.spawn(P.PRINT_THEN_SPIN, stdout=PIPE, stderr=PIPE)
+            while p._out[1] != b"started\n" * 2:
+                await trio.sleep(0.01)
+            assert p.returncode is None  # still computing
+            p.kill()
+            assert await p.wait() == 137

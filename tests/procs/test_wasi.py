@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from kernel import abi
-from kernel.abi import CREDIT, MSG_REVOKE, PREVIEW1, UNSTABLE, Errno
+from kernel.abi import CREDIT, MSG_REVOKE, MSG_WRITES, PREVIEW1, UNSTABLE, Errno
 from kernel.syscalls import TABLE
 from procs import wasi
 from procs.wasi import Guest, ProcExit, build_stub
@@ -35,6 +35,9 @@ class FakeChannel:
 
     def send_nowait(self, number: int, args: list[Any]) -> None:
         self.calls.append(("send", number, args))
+
+    def send(self, msg: list[Any]) -> None:
+        self.calls.append(("raw", msg[0], msg[1]))
 
     def poll_revoked(self) -> dict[int, int]:
         for msg in self.pending:
@@ -90,21 +93,32 @@ def test_fd_write_gathers_iovecs_and_writes_nwritten():
     assert u32(mem, 50) == 5
 
 
-def test_fd_write_under_credit_does_not_wait_and_sees_a_revocation():
-    f, chan = stub("fd_write", [[0, [1], CREDIT]])
+def test_fd_write_under_credit_is_batched_and_sees_a_revocation():
+    chan = FakeChannel([[0, [1], CREDIT], [int(Errno.BADF), []]])
+    guest = Guest(chan)  # type: ignore[arg-type]
+    f = build_stub(guest, PREVIEW1, "fd_write")
     i = inst()
     mem = i.mems[0].data
-    mem[100] = ord("x")
-    struct.pack_into("<II", mem, 0, 100, 1)
+    mem[100:102] = b"xy"
+    struct.pack_into("<IIII", mem, 0, 100, 1, 101, 1)
     assert f(i, 1, 0, 1, 50) == 0  # granted credit
-    assert f(i, 1, 0, 1, 50) == 0  # sent without a reply
-    assert [c[0] for c in chan.calls] == ["call", "send"]
-    assert u32(mem, 50) == 1
+    assert f(i, 1, 0, 1, 50) == 0  # queued, no reply awaited
+    assert f(i, 2, 8, 1, 50) == Errno.BADF  # fd 2 has no credit: a call, after the batch
+    assert chan.calls[0] == ("call", num("fd_write"), [1, [b"x"]])
+    assert chan.calls[1][0] == "raw"  # the queued write went out before the next call
+    assert chan.calls[1][1:] == (MSG_WRITES, [[1, [b"x"]]])
+    assert chan.calls[2] == ("call", num("fd_write"), [2, [b"y"]])
+    chan.calls.clear()
+    assert f(i, 1, 8, 1, 50) == 0 and u32(mem, 50) == 1
+    assert chan.calls == []  # still waiting in the batch
+    guest.flush()
+    assert chan.calls == [("raw", MSG_WRITES, [[1, [b"y"]]])]
     chan.pending.append([MSG_REVOKE, 1, int(Errno.PIPE)])
-    assert f(i, 1, 0, 1, 50) == Errno.PIPE
+    chan.poll_revoked()
+    assert f(i, 1, 0, 1, 50) == Errno.PIPE  # an earlier write failed: this one says so
     chan.replies.append([int(Errno.PIPE), []])
     assert f(i, 1, 0, 1, 50) == Errno.PIPE  # credit gone: asks the kernel again
-    assert [c[0] for c in chan.calls] == ["call", "send", "call"]
+    assert chan.calls[-1][0] == "call"
 
 
 @pytest.mark.parametrize(
