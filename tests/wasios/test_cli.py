@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,13 +13,16 @@ REPO = Path(__file__).resolve().parents[2]
 FIB = REPO / "userland" / "examples" / "fib.wat"
 
 
-def wasios(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+def wasios(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "wasios", *args],
         capture_output=True,
         input=stdin,
         cwd=REPO,
         timeout=120,
+        env=env,
     )
 
 
@@ -149,3 +153,93 @@ def test_inspect_jit_errors_are_one_line(tmp_path):
         assert r.returncode == 1, (args, r.stderr)
         err = r.stderr.decode().strip()
         assert err.startswith("wasios: error:") and "\n" not in err, (args, err)
+
+
+# --- WASI programs ---------------------------------------------------------------------------
+
+PROGRAMS = REPO / "tests" / "programs"
+CAT_FILE = """(module
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "f.txt")
+  ;; open f.txt in the first preopen (fd 3), copy it to stdout; exit with the errno
+  (func (export "_start") (local $e i32)
+    (local.set $e (call $open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 5)
+      (i32.const 0) (i64.const -1) (i64.const -1) (i32.const 0) (i32.const 200)))
+    (if (local.get $e) (then (call $exit (local.get $e))))
+    (i32.store (i32.const 0) (i32.const 1024)) (i32.store (i32.const 4) (i32.const 1000))
+    (drop (call $read (i32.load (i32.const 200)) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (i32.store (i32.const 4) (i32.load (i32.const 8)))
+    (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"""
+
+
+def test_run_wasi_program_exit_status_and_output(tmp_path):
+    from tests.kernel.programs import HELLO
+
+    (tmp_path / "hello.wat").write_bytes(HELLO)
+    r = wasios("run", str(tmp_path / "hello.wat"))
+    assert (r.returncode, r.stdout, r.stderr) == (3, b"hello world\n", b"")
+    r = wasios("run", "-", stdin=HELLO)  # the module on stdin
+    assert (r.returncode, r.stdout) == (3, b"hello world\n")
+
+
+def test_run_argv0_env_and_inherit_env(tmp_path):
+    env_prog = str(PROGRAMS / "envargs.wasm")
+    r = wasios("run", "--env", "A=1", "--env", "PATH", "--argv0", "me", env_prog, "x")
+    out = r.stdout.decode()
+    assert "argv[0]: [me]" in out and "argv[1]: [x]" in out
+    assert "environ: [A=1]" in out and "environ: 2 entries" in out  # PATH copied from here
+    host_env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "PYTHONPATH")}
+    host_env["ONE"] = "1"
+    r = wasios("run", "--inherit-env", "--env", "TWO=2", env_prog, env=host_env)
+    out = r.stdout.decode()  # (a pyenv shim or Python itself may add variables on the way)
+    assert "environ: [ONE=1]" in out and "environ: [TWO=2]" in out
+    assert f"environ: [HOME={host_env['HOME']}]" in out
+
+
+def test_run_dir_gives_a_host_directory(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "f.txt").write_bytes(b"from the host\n")
+    prog = tmp_path / "catf.wat"
+    prog.write_text(CAT_FILE)
+    r = wasios("run", "--dir", f"{tmp_path / 'data'}::/d", str(prog))
+    assert (r.returncode, r.stdout) == (0, b"from the host\n"), r.stderr
+    r = wasios("run", str(prog))  # no --dir: no preopen, fd 3 is not open
+    assert r.returncode == 8  # BADF
+    r = wasios("run", "--dir", f"{tmp_path / 'nope'}", str(prog))
+    assert r.returncode == 1 and r.stderr.count(b"\n") == 1 and b"not a directory" in r.stderr
+
+
+def test_strace_lines_and_summary(tmp_path):
+    from tests.kernel.programs import HELLO
+
+    (tmp_path / "hello.wat").write_bytes(HELLO)
+    trace = tmp_path / "trace.txt"
+    r = wasios("run", "--strace-file", str(trace), "--strace-summary", str(tmp_path / "hello.wat"))
+    assert r.returncode == 3 and r.stdout == b"hello world\n"
+    lines = trace.read_text().splitlines()
+    assert '[pid 1] fd_write(fd=1, iovs=["hello world\\n"]) = 0 (nwritten=12)' in lines
+    assert "[pid 1] proc_exit(rval=3) = ?" in lines
+    assert r.stderr == b""  # everything went to the file, the summary table too
+    assert lines[-1].split()[-1] == "total" and lines[-1].split()[3] == "2"
+    r = wasios("run", "--strace-summary", str(tmp_path / "hello.wat"))
+    table = r.stderr.decode().splitlines()
+    assert table[0].split()[-1] == "syscall" and any(t.endswith(" fd_write") for t in table)
+
+
+def test_output_can_be_piped_into_a_host_program(tmp_path):
+    from tests.kernel.programs import YES
+
+    (tmp_path / "yes.wat").write_bytes(YES)
+    p = subprocess.run(
+        f"{sys.executable} -m wasios run {tmp_path / 'yes.wat'} | head -c 6",
+        shell=True,
+        capture_output=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert p.stdout == b"y\ny\ny\n"
