@@ -525,6 +525,7 @@ MSG_SEND = 1  # [1, call, args]: no reply (fd_write under credit; proc_exit)
 MSG_TRAP = 2  # [2, message]: the guest trapped; the last message
 MSG_ERROR = 3  # [3, message]: the module could not start (link error, ...); the last message
 MSG_WRITES = 4  # [4, [[fd, bufs], ...]]: fd_writes made under credit, in order; no reply
+MSG_CPU = 5  # [5, ns]: the CPU time the guest has used (sent before its last message)
 MSG_REVOKE = -1  # kernel → worker, unsolicited: [-1, fd, errno]: write credit for fd is gone
 UNSTABLE_BASE = 100
 CUSTOM_BASE = 1000

@@ -39,6 +39,7 @@ from kernel.abi import (
     CREDIT,
     CUSTOM_BASE,
     MSG_CALL,
+    MSG_CPU,
     MSG_ERROR,
     MSG_REVOKE,
     MSG_SEND,
@@ -317,6 +318,7 @@ class Host:
             "invoke": image.invoke,
             "invoke_args": image.invoke_args,
             "cached": list(cached.items()),
+            "deterministic": self.kernel.clock.deterministic,
             "customs": [
                 [CUSTOM_BASE + k, row.module, row.name, list(row.kinds), list(row.result_types)]
                 for k, row in enumerate(customs)
@@ -460,6 +462,8 @@ class Host:
                                 if fd not in revoked:
                                     revoked.add(fd)
                                     await send([MSG_REVOKE, fd, errno])
+                        elif kind == MSG_CPU:
+                            proc.cpu_time_ns = int(msg[1])
                         elif kind == MSG_TRAP:
                             await kernel.trap(proc, f"wasios: error: {msg[1]}")
                         elif kind == MSG_ERROR:

@@ -156,6 +156,9 @@ class Guest:
         self.pending_bytes = 0
         self.flusher = flusher
         self.lock = threading.Lock()  # the flusher sends from its own thread
+        #: Answer the CPU-time clocks here, from the guest thread's own CPU time (off in
+        #: deterministic mode, where the kernel's fake clock answers).
+        self.local_cpu_clock = False
 
     def call(self, number: int, args: list[Any]) -> list[Any]:
         hit = self.cached.get(number)
@@ -269,8 +272,9 @@ def _subscriptions(unstable: bool) -> Callable[[bytearray, int, int], list[list[
     return read_subs
 
 
-def build_stub(guest: Guest, module: str, name: str) -> Stub:
-    """The host function for WASI call ``module.name`` of this guest."""
+def build_stub(guest: Guest, module: str, name: str, *, generic: bool = False) -> Stub:
+    """The host function for WASI call ``module.name`` of this guest (``generic``: without
+    the worker-side shortcuts, straight from the ABI)."""
     sig = abi.BY_NAME[name]
     number = abi.call_number(module, name)
     assert number is not None
@@ -281,8 +285,10 @@ def build_stub(guest: Guest, module: str, name: str) -> Stub:
 
     if name == "proc_exit":
         return _proc_exit(guest, number)
-    if name == "fd_write" and not unstable:
+    if name == "fd_write" and not unstable and not generic:
         return _fd_write(guest, number)
+    if name == "clock_time_get" and guest.local_cpu_clock and not generic:
+        return _cpu_clock(build_stub(guest, module, name, generic=True))
 
     # -- how each value the kernel takes is read from the Wasm arguments --
     readers: list[Callable[[bytearray, tuple], Any]] = []
@@ -424,9 +430,32 @@ def _writer(
     return packed
 
 
+CPU_CLOCKS = (int(abi.Clockid.PROCESS_CPUTIME_ID), int(abi.Clockid.THREAD_CPUTIME_ID))
+
+
+def _cpu_clock(kernel_stub: Stub) -> Stub:
+    """clock_time_get: the CPU-time clocks are the guest thread's (one thread per process,
+    so both are the process's), read where it runs; the others ask the kernel."""
+    thread_time_ns = time.thread_time_ns
+
+    def clock_time_get(inst: Any, id: int, precision: int, out: int) -> int:
+        if id not in CPU_CLOCKS:
+            return kernel_stub(inst, id, precision, out)
+        mem = inst.mems[0].data
+        if out + 8 > len(mem):
+            return FAULT
+        mem[out : out + 8] = U64.pack(thread_time_ns())
+        return 0
+
+    return clock_time_get
+
+
 def _proc_exit(guest: Guest, number: int) -> Stub:
     def proc_exit(inst: Any, rval: int) -> None:
-        guest.send_nowait(number, [rval])
+        with guest.lock:
+            guest._flush()
+            guest.chan.send([abi.MSG_CPU, time.thread_time_ns()])
+            guest.chan.send_nowait(number, [rval])
         raise ProcExit(rval)
 
     return proc_exit

@@ -26,12 +26,13 @@ import socket
 import struct
 import sys
 import threading
+import time
 from typing import Any
 
 import msgpack
 
 from kernel import abi
-from kernel.abi import MSG_ERROR, MSG_TRAP, PREVIEW1, UNSTABLE
+from kernel.abi import MSG_CPU, MSG_ERROR, MSG_TRAP, PREVIEW1, UNSTABLE
 from procs.channel import Channel, ChannelClosed
 from procs.wasi import Flusher, Guest, HostError, ProcExit, build_custom_stub, build_stub
 from procs.wasm.api import Instance, Module
@@ -171,6 +172,7 @@ def run_process(pid: int, spec: dict[str, Any], sock: socket.socket) -> None:
     chan = Channel(sock)
     cached = {int(k): v for k, v in spec.get("cached") or []}
     guest = Guest(chan, cached, _flusher)
+    guest.local_cpu_clock = not spec.get("deterministic")
     exit_number = abi.call_number(PREVIEW1, "proc_exit")
     try:
         module = load_module(spec["module"], spec.get("name") or "module")
@@ -180,6 +182,7 @@ def run_process(pid: int, spec: dict[str, Any], sock: socket.socket) -> None:
             raise LinkError("missing required memory export")
         inst = Instance(module, imports, jit=spec.get("jit"))
         _enter(inst, module, spec, guest)
+        _cpu_report(guest)
         guest.send_nowait(exit_number, [0])
     except ProcExit:
         pass
@@ -203,6 +206,14 @@ def run_process(pid: int, spec: dict[str, Any], sock: socket.socket) -> None:
     finally:
         with guest.lock:
             chan.close()
+
+
+def _cpu_report(guest: Guest) -> None:
+    """Tell the kernel the guest's CPU time (for `ps`, `time`, and the kernel's clocks)."""
+    try:
+        guest.chan.send([MSG_CPU, time.thread_time_ns()])
+    except ChannelClosed:
+        pass
 
 
 def _enter(inst: Instance, module: Module, spec: dict[str, Any], guest: Guest) -> None:
@@ -242,6 +253,7 @@ def _last(guest: Guest, kind: int, message: str) -> None:
     try:
         with guest.lock:
             guest._flush()
+            _cpu_report(guest)
             guest.chan.send([kind, message])
     except ChannelClosed:
         pass

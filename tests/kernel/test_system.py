@@ -223,3 +223,33 @@ async def test_output_before_a_long_computation_is_not_held_back():
             assert p.returncode is None  # still computing
             p.kill()
             assert await p.wait() == 137
+
+
+async def test_cpu_time_is_reported_at_exit():
+    with trio.fail_after(LIMIT):
+        async with System() as system:
+            p = await system.spawn(P.HELLO, stdout=PIPE, stderr=PIPE)
+            assert await p.wait() == 3
+            assert p.proc.cpu_time_ns is not None and p.proc.cpu_time_ns > 0
+
+
+async def test_a_snapshot_0_program_runs():
+    wat = b"""(module
+      (import "wasi_unstable" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_unstable" "fd_seek" (func $seek (param i32 i64 i32 i32) (result i32)))
+      (import "wasi_unstable" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 16) "old\\n")
+      (func (export "_start")
+        (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 4))
+        (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+        ;; whence 3 exists in neither numbering: inval; a pipe cannot seek: spipe
+        (call $exit (i32.add (i32.mul (call $seek (i32.const 1) (i64.const 0) (i32.const 3)
+                                                  (i32.const 32)) (i32.const 100))
+                             (call $seek (i32.const 1) (i64.const 0) (i32.const 0)
+                                         (i32.const 32))))))"""
+    with trio.fail_after(LIMIT):
+        async with System() as system:
+            r = await system.run(wat)
+    assert r.stdout == b"old\n"
+    assert r.returncode == 28 * 100 + 70  # INVAL, then SPIPE (statuses are not cut to 8 bits)

@@ -293,7 +293,23 @@ def test_proc_exit_sends_and_unwinds():
     with pytest.raises(ProcExit) as e:
         f(inst(), 7)
     assert e.value.status == 7
-    assert chan.calls == [("send", num("proc_exit"), [7])]
+    assert chan.calls[0][:2] == ("raw", abi.MSG_CPU) and chan.calls[0][2] > 0  # CPU time first
+    assert chan.calls[1:] == [("send", num("proc_exit"), [7])]
+
+
+def test_cpu_clocks_are_read_in_the_worker():
+    chan = FakeChannel([[0, [123]]])
+    guest = Guest(chan)  # type: ignore[arg-type]
+    guest.local_cpu_clock = True
+    f = build_stub(guest, PREVIEW1, "clock_time_get")
+    i = inst()
+    assert f(i, int(abi.Clockid.THREAD_CPUTIME_ID), 1, 16) == 0
+    assert chan.calls == []  # no round trip
+    assert 0 < struct.unpack_from("<Q", i.mems[0].data, 16)[0] < 10**12
+    assert f(i, int(abi.Clockid.MONOTONIC), 1, 24) == 0  # the others ask the kernel
+    assert chan.calls == [("call", num("clock_time_get"), [1, 1])]
+    assert struct.unpack_from("<Q", i.mems[0].data, 24)[0] == 123
+    assert f(i, int(abi.Clockid.PROCESS_CPUTIME_ID), 1, PAGE - 4) == Errno.FAULT
 
 
 def test_fd_table_changes_drop_write_credit():
