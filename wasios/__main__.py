@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -68,7 +69,19 @@ def cmd_run(args: argparse.Namespace) -> int:
                 invoke=args.invoke,
                 invoke_args=args.args if args.invoke is not None else (),
             )
-            return await p.wait()
+            # Ctrl-C (or a TERM) goes to the program, as a terminal sends it to the
+            # foreground job: it ends with 128 + the signal, and so do we.
+            with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as sigs:
+                async with trio.open_nursery() as nursery:
+
+                    async def relay() -> None:
+                        async for sig in sigs:
+                            p.kill(sig)
+
+                    nursery.start_soon(relay)
+                    status = await p.wait()
+                    nursery.cancel_scope.cancel()
+            return status
 
     try:
         status = trio.run(main)

@@ -243,3 +243,25 @@ def test_output_can_be_piped_into_a_host_program(tmp_path):
         timeout=120,
     )
     assert p.stdout == b"y\ny\ny\n"
+
+
+def test_ctrl_c_ends_a_run_quietly(tmp_path):
+    import signal
+    import time
+
+    from tests.kernel.programs import PRINT_THEN_SPIN
+
+    (tmp_path / "spin.wat").write_bytes(PRINT_THEN_SPIN)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "wasios", "run", str(tmp_path / "spin.wat")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    assert p.stdout is not None
+    assert p.stdout.readline() == b"started\n"  # it is running the guest now
+    time.sleep(0.1)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130
+    assert b"Traceback" not in err
