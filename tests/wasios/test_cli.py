@@ -265,3 +265,46 @@ def test_ctrl_c_ends_a_run_quietly(tmp_path):
     out, err = p.communicate(timeout=60)
     assert p.returncode == 130
     assert b"Traceback" not in err
+
+
+ISATTY = """(module
+  (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $stat (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  ;; exit status: fd 1's filetype, + 100 if it may seek or tell (wasi-libc's isatty test)
+  (func (export "_start")
+    (drop (call $stat (i32.const 1) (i32.const 64)))
+    (call $exit (i32.add (i32.load8_u (i32.const 64))
+      (select (i32.const 100) (i32.const 0)
+        (i64.ne (i64.and (i64.load (i32.const 72)) (i64.const 36)) (i64.const 0)))))))"""
+
+
+def test_stdout_is_a_tty_only_on_a_terminal(tmp_path):
+    import pty
+
+    prog = tmp_path / "isatty.wat"
+    prog.write_text(ISATTY)
+    r = wasios("run", str(prog))  # stdout is a pipe: not a character device
+    assert r.returncode == 0
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.run(
+            [sys.executable, "-m", "wasios", "run", str(prog)],
+            stdout=slave,
+            stderr=subprocess.PIPE,
+            cwd=REPO,
+            timeout=120,
+        )
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert p.returncode == 2, p.stderr  # CHARACTER_DEVICE, no seek/tell rights
+
+
+def test_host_stdin_reaches_the_program_and_eof_ends_it(tmp_path):
+    from tests.kernel.programs import CAT
+
+    (tmp_path / "cat.wat").write_bytes(CAT)
+    data = os.urandom(300_000)
+    r = wasios("run", str(tmp_path / "cat.wat"), stdin=data)
+    assert (r.returncode, r.stdout == data) == (0, True)
