@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import posixpath
 import subprocess
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,6 +183,17 @@ class HostWriter:
             self.end.release()
 
 
+def trio_clock(deterministic: bool) -> trio.abc.Clock | None:
+    """The trio clock for a run: a deterministic one is virtual — it moves only when every
+    task waits, to the next deadline — so a guest's clock readings depend on what it
+    does, not on how fast the machine is."""
+    if not deterministic:
+        return None
+    from trio.testing import MockClock
+
+    return MockClock(autojump_threshold=0)
+
+
 class System:
     """A kernel with its processes, inside ``async with System(...) as system:``."""
 
@@ -233,7 +245,15 @@ class System:
                 self.kernel.kill(proc.pid, Signal.KILL)
         assert self._nursery is not None
         self._nursery.cancel_scope.cancel()
-        return await self._cm.__aexit__(*exc)
+        try:
+            return await self._cm.__aexit__(*exc)
+        except BaseExceptionGroup as group:
+            # The caller's own exception, alone: let it through as it was raised (the
+            # kernel's tasks do not fail; wrapping every error of the body would only
+            # make `except TimeoutExpired:` miss).
+            if exc[1] is not None and group.exceptions == (exc[1],):
+                return False
+            raise
 
     # --- stdio ---------------------------------------------------------------------------
 
@@ -340,11 +360,21 @@ class System:
     ) -> CompletedRun:
         """Run to the end, capturing stdout and stderr (as `subprocess.run`)."""
         p = await self.spawn(module, args, stdin=stdin or b"", stdout=PIPE, stderr=PIPE, **kw)
-        with trio.move_on_after(timeout if timeout is not None else float("inf")) as scope:
-            out, err = await p.communicate()
-        if scope.cancelled_caught:
+        timed_out = False
+
+        async def watchdog(seconds: float) -> None:
+            # Real seconds, whatever trio's clock is (a deterministic run's is virtual).
+            nonlocal timed_out
+            await trio.to_thread.run_sync(time.sleep, seconds, abandon_on_cancel=True)
+            timed_out = True
             p.kill()
+
+        async with trio.open_nursery() as nursery:
+            if timeout is not None:
+                nursery.start_soon(watchdog, timeout)
             out, err = await p.communicate()
+            nursery.cancel_scope.cancel()
+        if timed_out:
             raise subprocess.TimeoutExpired(p.args, timeout or 0.0, out, err)
         assert p.returncode is not None
         return CompletedRun(p.args, p.returncode, out, err)

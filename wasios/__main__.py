@@ -46,7 +46,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kernel.workers import POOL
 
     POOL.refill()  # the worker starts its imports while we read the module
-    from kernel.system import INHERIT, Image, System, load_image
+    from kernel.system import INHERIT, Image, System, load_image, trio_clock
 
     if args.file == "-":
         image = Image(sys.stdin.buffer.read(), "-")
@@ -57,7 +57,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         async with System(
-            dirs=args.dir, env=env, jit=args.jit, tracer=tracer, tcplisten=args.tcplisten
+            dirs=args.dir,
+            env=env,
+            jit=args.jit,
+            tracer=tracer,
+            tcplisten=args.tcplisten,
+            deterministic=args.deterministic or args.seed is not None,
+            seed=args.seed or 0,
         ) as system:
             p = await system.spawn(
                 image,
@@ -84,7 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return status
 
     try:
-        status = trio.run(main)
+        status = trio.run(main, clock=trio_clock(args.deterministic or args.seed is not None))
     except (ValueError, NotADirectoryError) as e:
         raise WasmError(str(e)) from None
     except KernelError as e:
@@ -216,6 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="listen on a host TCP socket and hand it to the program (fd 3, ...)",
     )
+    run.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="reproducible run: clocks start at 2000-01-01 and advance only when the "
+        "program sleeps; random_get is seeded (--seed N, default 0)",
+    )
+    run.add_argument("--seed", type=int, metavar="N", help="seed of a --deterministic run")
     run.add_argument(
         "--strace",
         action="store_true",

@@ -13,7 +13,7 @@ from typing import Any
 import trio
 
 from kernel import syscalls
-from kernel.system import CompletedRun, System
+from kernel.system import CompletedRun, System, trio_clock
 
 
 def run(
@@ -40,7 +40,7 @@ def run(
         async with System(dirs=dirs, env=env, jit=jit, deterministic=deterministic) as system:
             return await system.run(module, args, stdin=stdin, timeout=timeout, argv0=argv0)
 
-    return trio.run(main)
+    return trio.run(main, clock=trio_clock(deterministic))
 
 
 def syscall(

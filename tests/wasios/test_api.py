@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import struct
+import subprocess
 
 import pytest
 import wasmtime
@@ -191,3 +192,46 @@ def test_linking_two_instances_share_memory_and_table():
     user.exports.poke()
     assert lib.exports.peek() == 1234
     assert user.exports.call0() == 11
+
+
+# --- running WASI programs ---------------------------------------------------------------------
+
+RANDOM_AND_TIME = b"""(module
+  (import "wasi_snapshot_preview1" "random_get" (func $r (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "clock_time_get" (func $c (param i32 i64 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (drop (call $r (i32.const 100) (i32.const 8)))
+    (drop (call $c (i32.const 0) (i64.const 1) (i32.const 108)))
+    (i32.store (i32.const 0) (i32.const 100)) (i32.store (i32.const 4) (i32.const 16))
+    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"""
+
+
+def test_run_is_like_subprocess_run():
+    from tests.kernel.programs import CAT, TRAP
+
+    r = wasios.run(CAT, stdin=b"abc")
+    assert (r.returncode, r.stdout, r.stderr) == (0, b"abc", b"")
+    r.check_returncode()
+    t = wasios.run(TRAP)
+    assert t.returncode == 134 and b"unreachable" in t.stderr
+    with pytest.raises(subprocess.CalledProcessError):
+        t.check_returncode()
+
+
+def test_deterministic_runs_repeat_exactly():
+    a = wasios.run(RANDOM_AND_TIME, deterministic=True)
+    b = wasios.run(RANDOM_AND_TIME, deterministic=True)
+    c = wasios.run(RANDOM_AND_TIME)
+    assert a.stdout == b.stdout and len(a.stdout) == 16
+    realtime = int.from_bytes(a.stdout[8:], "little")
+    assert realtime == 946_684_800 * 10**9  # 2000-01-01, and no time passed
+    assert c.stdout != a.stdout
+
+
+def test_timeout_is_real_time_even_in_a_deterministic_run():
+    from tests.kernel.programs import SPIN
+
+    with pytest.raises(subprocess.TimeoutExpired):
+        wasios.run(SPIN, timeout=0.3, deterministic=True)
