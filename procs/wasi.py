@@ -98,12 +98,13 @@ def iovecs(mem: bytearray, ptr: int, count: int) -> list[tuple[int, int]]:
     return out
 
 
-def gather(mem: bytearray, vecs: list[tuple[int, int]]) -> list[bytes]:
-    """The data of write iovecs, at most MAX_IO bytes in all (a partial write)."""
+def gather(mem: bytearray, vecs: list[tuple[int, int]]) -> list[bytearray]:
+    """The data of write iovecs (copies: msgpack sends a bytearray as bytes), at most
+    MAX_IO bytes in all (a partial write)."""
     out, room = [], MAX_IO
     for buf, n in vecs:
         n = min(n, room)
-        out.append(bytes(mem[buf : buf + n]))
+        out.append(mem[buf : buf + n])
         room -= n
         if not room:
             break
