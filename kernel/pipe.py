@@ -52,6 +52,12 @@ class Pipe:
         self.writers -= 1
         self.changed.notify()
 
+    def discard(self) -> None:
+        """Drop what is buffered, as a terminal flushes its queues on an interrupt."""
+        if self.buf:
+            self.buf.clear()
+            self.changed.notify()
+
     # --- non-blocking steps ---------------------------------------------------------
 
     @property

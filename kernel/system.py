@@ -289,9 +289,9 @@ class System:
         done = wp._drained[fd] = trio.Event()
         if choice is PIPE:
             buf = wp._out[fd] = bytearray()
-            self._nursery.start_soon(_drain, reader, buf, done)
+            self._nursery.start_soon(drain, reader, buf, done)
         elif host_fd is not None:
-            self._nursery.start_soon(_pump_to_host, reader, host_fd, done)
+            self._nursery.start_soon(pump_to_host, reader, host_fd, done)
         else:
             reader.release()
             raise TypeError(f"stdout/stderr={choice!r}")
@@ -391,7 +391,8 @@ async def _feed(w: HostWriter, data: bytes) -> None:
         w.close()
 
 
-async def _drain(reader: PipeReadFile, buf: bytearray, done: trio.Event) -> None:
+async def drain(reader: PipeReadFile, buf: bytearray, done: trio.Event) -> None:
+    """Collect everything a pipe carries until EOF (a PIPE output)."""
     try:
         while data := await reader.read(CHUNK):
             buf += data
@@ -400,19 +401,27 @@ async def _drain(reader: PipeReadFile, buf: bytearray, done: trio.Event) -> None
         done.set()
 
 
-async def _pump_to_host(reader: PipeReadFile, fd: int, done: trio.Event) -> None:
+async def pump_to_host(
+    reader: PipeReadFile, fd: int, done: trio.Event, busy: list[int] | None = None
+) -> None:
+    """Copy a pipe to a host fd until EOF; ``busy[0]`` counts writes in progress (so a
+    front end can wait until output has reached the terminal)."""
+    busy = busy if busy is not None else [0]
     try:
         while data := await reader.read(CHUNK):
+            busy[0] += 1
             try:
-                await trio.to_thread.run_sync(_write_all, fd, data)
+                await trio.to_thread.run_sync(write_all, fd, data)
             except OSError:
                 break  # the host side is gone (EPIPE): the guest's next write sees PIPE
+            finally:
+                busy[0] -= 1
     finally:
         reader.release()
         done.set()
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
@@ -420,10 +429,8 @@ def _write_all(fd: int, data: bytes) -> None:
 
 async def _pump_from_host(fd: int, w: HostWriter) -> None:
     try:
-        while True:
-            if w.end.pipe.readers == 0:
-                break
-            data = await trio.to_thread.run_sync(_read_some, fd, abandon_on_cancel=True)
+        while w.end.pipe.readers:
+            data = await read_host(fd)
             if not data:
                 break
             await w.send(data)
@@ -431,7 +438,18 @@ async def _pump_from_host(fd: int, w: HostWriter) -> None:
         w.close()
 
 
-def _read_some(fd: int) -> bytes:
+async def read_host(fd: int) -> bytes:
+    """Some bytes from a host fd, waiting (cancellably) until it has input: an abandoned
+    read never takes input meant for someone else."""
+    try:
+        await trio.lowlevel.wait_readable(fd)
+    except (OSError, ValueError, trio.BusyResourceError):
+        # a regular file or /dev/null cannot be waited for: reading does not block
+        return await trio.to_thread.run_sync(read_some, fd, abandon_on_cancel=True)
+    return read_some(fd)
+
+
+def read_some(fd: int) -> bytes:
     try:
         return os.read(fd, CHUNK)
     except OSError:

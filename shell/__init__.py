@@ -84,3 +84,18 @@ __all__ = [
     "tokenize",
     "unparse",
 ]
+
+# The runner and the session need the kernel; they are loaded on first use so that
+# parsing and expansion (and their tests) stay free of it.
+_LAZY = {"Session": "shell._session", "CAPTURE": "shell._session", "Job": "shell._runner"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'shell' has no attribute {name!r}")
+
+
+__all__ += ["CAPTURE", "Job", "Session"]

@@ -49,10 +49,15 @@ def _describe(tok: Token) -> str:
     return f"'{tok.text}'"
 
 
+#: Deepest nesting of ( ) and { } groups accepted.
+MAX_NESTING = 150
+
+
 class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.toks = tokens
         self.k = 0
+        self.nesting = 0
 
     # ------------------------------------------------------------ helpers
 
@@ -153,6 +158,22 @@ class _Parser:
 
     def command(self) -> Command:
         tok = self.peek()
+        if (tok.kind == "OP" and tok.text == "(") or (tok.kind == "WORD" and tok.text == "{"):
+            if self.nesting >= MAX_NESTING:  # a limit of its own, not the interpreter's
+                raise ShellSyntaxError("nesting too deep", *tok.pos)
+            self.nesting += 1
+            try:
+                return self._group(tok)
+            finally:
+                self.nesting -= 1
+        if tok.kind == "WORD" and tok.text in UNSUPPORTED:
+            raise ShellSyntaxError(f"'{tok.text}' is not supported by this shell", *tok.pos)
+        if tok.kind == "WORD" and (tok.text in _CLOSERS or tok.text == "!"):
+            raise self.unexpected(tok)
+        return self.simple()
+
+    def _group(self, tok: Token) -> Command:
+        """A subshell ``( … )`` or a brace group ``{ …; }``."""
         if tok.kind == "OP" and tok.text == "(":
             self.next()
             body = self.list_((")",))
@@ -177,11 +198,7 @@ class _Parser:
                 raise self.unexpected(end)
             self.next()
             return BraceGroup(body, self.redirs(), tok.pos)
-        if tok.kind == "WORD" and tok.text in UNSUPPORTED:
-            raise ShellSyntaxError(f"'{tok.text}' is not supported by this shell", *tok.pos)
-        if tok.kind == "WORD" and (tok.text in _CLOSERS or tok.text == "!"):
-            raise self.unexpected(tok)
-        return self.simple()
+        raise AssertionError("not a group")  # pragma: no cover
 
     def redirs(self) -> tuple[Redir, ...]:
         out = []

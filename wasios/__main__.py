@@ -16,6 +16,7 @@ import trio
 
 from kernel.errors import KernelError
 from procs.wasm.errors import Exhaustion, LinkError, Trap, WasmError
+from wasios._env import environment
 
 EXIT_TRAP = 134  # as wasmtime: a trap ends the program like abort()
 
@@ -28,20 +29,6 @@ def _load_module(path: str):  # -> api.Module
     return Module.from_file(path)
 
 
-def _environment(args: argparse.Namespace) -> dict[str, str]:
-    """--inherit-env, then each --env K=V (or --env K: K's value on the host), in order."""
-    env = dict(os.environ) if args.inherit_env else {}
-    for item in args.env:
-        key, sep, value = item.partition("=")
-        if not key:
-            raise WasmError(f"--env {item!r}: expected KEY=VALUE or KEY")
-        if sep:
-            env[key] = value
-        elif key in os.environ:
-            env[key] = os.environ[key]
-    return env
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from kernel.workers import POOL
 
@@ -52,7 +39,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         image = Image(sys.stdin.buffer.read(), "-")
     else:
         image = load_image(args.file)
-    env = _environment(args)
+    try:
+        env = environment(args.inherit_env, args.env)
+    except ValueError as e:
+        raise WasmError(str(e)) from None
     tracer = _tracer(args)
 
     async def main() -> int:
@@ -172,8 +162,13 @@ def _inspect_jit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shell(rest: list[str]) -> int:
+    from wasios._shell_cmd import main as shell_main
+
+    return shell_main(rest)
+
+
 def cmd_wast(args: argparse.Namespace) -> int:
-    import os
 
     from procs.wasm.wast_runner import LATER_PROPOSAL_FILES, run_file
 
@@ -264,6 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     insp.add_argument("func", nargs="?", metavar="FUNC", help="function index or name (--jit)")
     insp.set_defaults(fn=cmd_inspect)
 
+    sh = sub.add_parser(
+        "shell",
+        help="the wasios shell: interactive on a terminal, or -c CMD, SCRIPT, or stdin",
+        add_help=False,
+    )
+    sh.add_argument("rest", nargs=argparse.REMAINDER)
+    sh.set_defaults(fn=lambda a: _shell(a.rest))
+
     wast = sub.add_parser("wast", help="run WebAssembly spec test scripts (.wast)")
     wast.add_argument("files", nargs="+")
     wast.set_defaults(fn=cmd_wast)
@@ -271,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["shell"]:  # its own options, parsed by the shell's front end
+        return _shell(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.fn(args)

@@ -4,6 +4,7 @@
     wasios shell SCRIPT [ARG...]             # a host file
     … | wasios shell                         # commands on stdin
 
+Ctrl-C, TERM and HUP kill the running programs and end the script with 128 + signal.
 The whole text is parsed before anything runs, so a syntax error anywhere prints one
 line and runs nothing (status 2). The exit status is that of the last command (or of
 ``exit N``). Programs share the host's stdio through the shell's own kernel pipes.
@@ -13,13 +14,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import trio
 
 from shell._runner import STATUS_USAGE
 from shell._session import Session
+from wasios._env import environment
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,24 +53,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _environment(args: argparse.Namespace) -> dict[str, str]:
-    env = dict(os.environ) if args.inherit_env else {}
-    for item in args.env:
-        key, sep, value = item.partition("=")
-        if not key:
-            raise ValueError(f"--env {item!r}: expected KEY=VALUE or KEY")
-        if sep:
-            env[key] = value
-        elif key in os.environ:
-            env[key] = os.environ[key]
-    return env
+async def _forward_signals(sh: Session, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+    """Ctrl-C, TERM and HUP end the running line (status 128 + signal) and the script,
+    as they end a non-interactive sh and its foreground job."""
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
+        task_status.started()
+        async for sig in signals:
+            sh.exited = True
+            sh.interrupt(sig)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``wasios shell`` with ``argv`` (the words after ``shell``); the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        env = _environment(args)
+        env = environment(args.inherit_env, args.env)
         for d in args.dir:
             host = d[:-3] if d.endswith(":ro") else d
             host = host.partition("::")[0]
@@ -87,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as e:
             print(f"wasios shell: {name}: {e.strerror or e}", file=sys.stderr)
             return 127
+    elif sys.stdin.isatty() and sys.stdout.isatty():
+        return _interactive(env, args)
     else:
         name = arg0 = "stdin"
         text = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
@@ -94,7 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     async def run() -> int:
         async with Session(env=env, dirs=args.dir, arg0=arg0, args=rest, jit=args.jit) as sh:
-            return await sh.run_script(text, name)
+            async with trio.open_nursery() as nursery:
+                await nursery.start(_forward_signals, sh)
+                status = await sh.run_script(text, name)
+                nursery.cancel_scope.cancel()
+            return status
 
     from kernel.workers import POOL
 
@@ -103,6 +110,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = trio.run(run)
     except KeyboardInterrupt:
         return 130
+    return status & 0xFF
+
+
+def _interactive(env: dict[str, str], args: argparse.Namespace) -> int:
+    """A terminal on both ends: the line editor, history, completion, jobs."""
+    from kernel.workers import POOL
+    from shell._interactive import run_interactive
+
+    POOL.refill()
+    status = trio.run(lambda: run_interactive(env=env, dirs=args.dir, jit=args.jit))
     return status & 0xFF
 
 

@@ -155,3 +155,16 @@ def test_readiness():
     assert p.read_ready() == (True, 3, True)
     p.close_reader()
     assert p.write_ready() == (True, 0, True)
+
+
+def test_discard_drops_buffered_bytes_and_wakes_writers():
+    from kernel.pipe import Pipe
+
+    p = Pipe()
+    p.open_reader()
+    p.open_writer()
+    assert p.try_write(b"x" * p.capacity) == p.capacity
+    assert p.try_write(b"y") is None  # full
+    p.discard()
+    assert p.free == p.capacity and p.try_write(b"y") == 1
+    assert p.try_read(10) == b"y"
