@@ -274,9 +274,8 @@ class System:
         pipe = Pipe()
         if fd == 0:
             if isinstance(choice, bytes | bytearray | memoryview):
-                w = HostWriter(PipeWriteFile(pipe))
-                self._nursery.start_soon(_feed, w, bytes(choice))
-            elif choice is PIPE:
+                return fed_pipe(bytes(choice), self._nursery)
+            if choice is PIPE:
                 wp.stdin = HostWriter(PipeWriteFile(pipe))
             elif host_fd is not None:
                 w = HostWriter(PipeWriteFile(pipe))
@@ -383,12 +382,28 @@ class System:
 # --- pumps ------------------------------------------------------------------------------------
 
 
-async def _feed(w: HostWriter, data: bytes) -> None:
-    try:
-        if data:
-            await w.send(data)
-    finally:
-        w.close()
+def fed_pipe(data: bytes, nursery: trio.Nursery, *, tty: bool = False) -> PipeReadFile:
+    """A pipe's read end that yields ``data``, then EOF (a here-document, stdin=bytes):
+    what fits goes in at once, the rest is fed by a task in ``nursery``."""
+    r, w = make_pipe()
+    r.tty = tty
+    w.acquire()
+    n = w.pipe.try_write(data) if data else 0
+    rest = data[n or 0 :]
+    if not rest:
+        w.release()
+        return r
+
+    async def feed() -> None:
+        try:
+            await w.write(rest)
+        except KernelError:
+            pass  # the reader went away
+        finally:
+            w.release()
+
+    nursery.start_soon(feed)
+    return r
 
 
 async def drain(reader: PipeReadFile, buf: bytearray, done: trio.Event) -> None:

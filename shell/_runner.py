@@ -35,6 +35,7 @@ from kernel.errors import KernelError
 from kernel.file import FILE_RIGHTS, NodeFile, NullFile, OpenFile, make_pipe
 from kernel.proc import Process
 from kernel.proc import State as ProcState
+from kernel.system import fed_pipe
 from kernel.workers import Image
 from shell._expand import Context, expand_assignment, expand_heredoc, expand_word, expand_words
 from shell._nodes import (
@@ -1025,24 +1026,7 @@ class Runner:
 
     def heredoc(self, data: bytes) -> OpenFile:
         """A pipe holding ``data`` (fed from a task when it exceeds the pipe's buffer)."""
-        r, w = make_pipe()
-        w.acquire()
-        n = w.pipe.try_write(data) if data else 0
-        rest = data[n or 0 :]
-        if not rest:
-            w.release()
-        else:
-
-            async def feed() -> None:
-                try:
-                    await w.write(rest)
-                except KernelError:
-                    pass
-                finally:
-                    w.release()
-
-            self.nursery.start_soon(feed)
-        return r
+        return fed_pipe(data, self.nursery)
 
     async def error(self, fds: Fds, message: str) -> None:
         await fds.write(2, message.rstrip("\n") + "\n")

@@ -26,7 +26,7 @@ from kernel.errors import KernelError
 from kernel.file import NullFile, OpenFile, PipeReadFile, PipeWriteFile
 from kernel.pipe import Pipe
 from kernel.proc import State as ProcState
-from kernel.system import System, drain, pump_to_host, read_host
+from kernel.system import System, drain, fed_pipe, pump_to_host, read_host
 from shell._builtins import BUILTINS, KEYWORDS
 from shell._parser import parse
 from shell._runner import (
@@ -170,7 +170,7 @@ class Session:
         pipe = Pipe()
         if fd == 0:
             if isinstance(choice, bytes | bytearray):
-                return self.runner_heredoc(bytes(choice), pipe)
+                return fed_pipe(bytes(choice), self.nursery)
             if isinstance(choice, int) and not isinstance(choice, bool):
                 w = PipeWriteFile(pipe)
                 w.acquire()
@@ -191,22 +191,6 @@ class Session:
             return PipeWriteFile(pipe, tty=_isatty(choice))
         reader.release()
         raise TypeError(f"stdout/stderr={choice!r}")
-
-    def runner_heredoc(self, data: bytes, pipe: Pipe) -> OpenFile:
-        r, w = PipeReadFile(pipe), PipeWriteFile(pipe)
-        w.acquire()
-
-        async def feed() -> None:
-            try:
-                if data:
-                    await w.write(data)
-            except KernelError:
-                pass
-            finally:
-                w.release()
-
-        self.nursery.start_soon(feed)
-        return r
 
     async def settle_output(self, timeout: float = 1.0) -> None:
         """Wait (a little) until what programs wrote has reached the host's stdout and
