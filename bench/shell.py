@@ -35,6 +35,7 @@ def first_byte_latency(rounds: int) -> dict[str, list[float]]:
     env["WASIOS_HISTFILE"] = os.path.join(tempfile.mkdtemp(), "history")
     sh = pexpect.spawn(sys.executable, ["-m", "wasios", "shell"], cwd=str(REPO), env=env,
                        timeout=60, encoding="utf-8")  # fmt: skip
+    sh.delaybeforesend = None  # pexpect waits 50 ms before each send by default
     sh.expect(r"wasios:/\$")
     out: dict[str, list[float]] = {"builtin echo": [], "/bin/echo": []}
     sh.sendline("/bin/echo warm")
@@ -44,10 +45,11 @@ def first_byte_latency(rounds: int) -> dict[str, list[float]]:
         for name, cmd in (("builtin echo", "echo"), ("/bin/echo", "/bin/echo")):
             marker = f"hi{r}{len(name)}"
             sh.send(f"{cmd} {marker}")
-            time.sleep(0.2)  # let the editor draw the line
+            sh.expect(marker)  # the editor has drawn the typed line
+            time.sleep(0.2)
             t = time.perf_counter()
             sh.send("\r")
-            sh.expect(f"\r\n{marker}")
+            sh.expect(f"{marker}\r\n")  # the program's output line
             out[name].append((time.perf_counter() - t) * 1e3)
             sh.expect(r"wasios:/\$")
     sh.sendeof()
