@@ -206,6 +206,10 @@ POOL = WorkerPool()
 # --- the kernel side of processes ----------------------------------------------------------
 
 
+def _name(proc: Process) -> str:
+    return os.path.basename(proc.argv[0]) if proc.argv and proc.argv[0] else f"pid {proc.pid}"
+
+
 def _close(sock: socket.socket) -> None:
     """Close a socket a task may be waiting on (the waiter gets ClosedResourceError)."""
     if sock.fileno() >= 0:
@@ -464,8 +468,8 @@ class Host:
                                     await send([MSG_REVOKE, fd, errno])
                         elif kind == MSG_CPU:
                             proc.cpu_time_ns = int(msg[1])
-                        elif kind == MSG_TRAP:
-                            await kernel.trap(proc, f"wasios: error: {msg[1]}")
+                        elif kind == MSG_TRAP:  # named: in a pipeline, which one trapped?
+                            await kernel.trap(proc, f"wasios: error: {_name(proc)}: {msg[1]}")
                         elif kind == MSG_ERROR:
                             status = START_ERROR_STATUS
                             await kernel.trap(proc, f"wasios: error: {msg[1]}", status=status)
