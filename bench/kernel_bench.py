@@ -14,7 +14,7 @@
 Per-call and per-line costs are differences between two runs of different sizes, so
 start-up cancels out. Several rounds; medians reported.
 
-    python bench/kernel.py [--rounds N] [--mb 100]
+    python bench/kernel_bench.py [--rounds N] [--mb 100]
 """
 
 from __future__ import annotations

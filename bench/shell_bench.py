@@ -7,7 +7,7 @@
 * 100 concurrent background `sleep 10` jobs: the memory they take, per process (the
   resident size of the worker processes), one process per worker and packed 8 per worker.
 
-    python bench/shell.py [--rounds N] [--mb 10] [--jobs 100]
+    python bench/shell_bench.py [--rounds N] [--mb 10] [--jobs 100]
 """
 
 from __future__ import annotations
@@ -98,7 +98,9 @@ def background_memory(jobs: int, per_worker: int) -> float:
         async with Session(stdout=CAPTURE, stderr=CAPTURE) as sh:
             sh.system.host.pool = WorkerPool(idle=0)
             sh.system.host.procs_per_worker = per_worker
-            await sh.run_script("; ".join(["sleep 10 &"] * jobs))
+            status = await sh.run_script(" ".join(["sleep 10 &"] * jobs))
+            if status:
+                raise RuntimeError(f"starting the jobs failed: {sh.output(2)!r}")
             await trio.sleep(2)
             pids = {w.popen.pid for w in sh.system.host.workers.values()}
             rss = sum(_rss_kb(p) for p in pids) / 1024
