@@ -41,6 +41,16 @@ Shape of the generated code (see `wasios inspect --jit` for real output)::
   depth", 2*depth+1 for "continue it") and breaks; the code after each loop that such
   a branch can cross tests `_p` once.  `br_table` is a tuple lookup of those codes and
   one `break`.
+* Deep nesting: CPython compiles at most 20 nested loops and 100 indentation levels.
+  A function whose structured form would need more (wasi-libc's printf_core: a C
+  `switch` lowered to a br_table over ~35 nested blocks) gets the *flat form*
+  (`_FlatTranslator`): branch targets start basic blocks, numbered; the body is one
+  `while True:` over a binary `if _b < k:` tree of them, and a branch is
+  `_b = k; continue`, so Python nesting stays ~log2(blocks) whatever the Wasm nesting.
+  Constructs that fit Python's limits (*regions*: inner loops, if/else, small blocks)
+  are still translated structurally inside their basic block; a branch from a region
+  to a flat label sets `_b` and leaves the region's loops with `_p = 1`.  Fuel checks
+  sit on every branch to a loop head; OSR enters with `_b` set to the loop's block.
 * Memory: struct `unpack_from`/`pack_into` on the memory's bytearray (never rebound:
   `memory.grow` extends it in place), `mem[a]` for bytes.  An address past the end
   raises struct.error / IndexError in this frame, converted to the Wasm trap by the
@@ -60,8 +70,8 @@ Safety: only functions of instantiated modules reach here, and `instantiate` tak
 module that `validate` has passed (the API and the spec runner always validate
 first); the generated text contains only numbers taken from the module: local and
 function indices, constants and offsets, all formatted from Python ints/floats here.
-Any failure to translate or compile (Python's nesting limits, size limits, recursion
-in the compiler) makes that function stay in the interpreter.
+Any failure to translate or compile (size limits, recursion in the compiler) makes
+that function stay in the interpreter; nesting limits only switch to the flat form.
 """
 
 from __future__ import annotations
@@ -107,18 +117,21 @@ BACKEDGE_THRESHOLD = 1000
 # Python frames translated code may nest (Wasm calls, plus a few per interpreter
 # round trip); the recursion limit is raised to this (plus a margin) when the JIT runs.
 MAX_JIT_DEPTH = 20_000
-# Translation gives up (interpreter fallback) beyond these: instructions per function
-# and nesting of Python loops (CPython allows 20 statically nested blocks).
+# Translation gives up (interpreter fallback) beyond MAX_BODY instructions per function;
+# structured code nesting more Python loops than MAX_PY_LOOPS (CPython allows 20
+# statically nested blocks) or indentation than MAX_INDENT uses the flat form.
 MAX_BODY = 60_000
 MAX_PY_LOOPS = 18
 MAX_EXPR_DEPTH = 12
 MAX_IF_NEST = 12
+# Indentation levels of structured code (the tokenizer stops at 100).
+MAX_INDENT = 80
 # Functions with at least this many locals and temporaries count their depth.
 BIG_FRAME = 200
 # Fuel and deadline: how many units run between two looks at the clock.
 TICK_CHUNK = 10_000
 
-ENGINE_VERSION = 1
+ENGINE_VERSION = 2
 
 M32 = 0xFFFFFFFF
 M64 = 0xFFFFFFFFFFFFFFFF
@@ -188,6 +201,10 @@ class TranslateError(Exception):
     """This function cannot be translated (it then stays in the interpreter)."""
 
 
+class _TooDeep(TranslateError):
+    """Structured code would exceed Python's nesting limits: use the flat form."""
+
+
 @dataclass
 class Translation:
     """Generated source of one function, and what binding it needs."""
@@ -250,6 +267,9 @@ class _Ctl:
         "alias",
         "then_reach",
         "nest_mark",
+        "label",
+        "elabel",
+        "flat",
     )
 
     def __init__(self, kind: int, idx: int, ptypes: tuple, rtypes: tuple) -> None:
@@ -271,6 +291,9 @@ class _Ctl:
         self.alias: _PyLoop | None = None  # a tail loop whose exit is this block's end
         self.then_reach = False
         self.nest_mark = 0
+        self.label: int | None = None  # flat form: block id of the branch target
+        self.elabel = 0  # flat form: block id of an `if`'s else arm
+        self.flat = False  # flat form: a frame outside the structured regions
 
 
 class _PyLoop:
@@ -368,6 +391,7 @@ class _Translator:
         self.lines: list[str] = []
         self.call_lines: list[int] = []
         self.ind = 0
+        self.max_ind = MAX_INDENT
         self.stk: list[_V] = []
         self.ctrl: list[_Ctl] = []
         self.pyloops: list[_PyLoop] = []
@@ -383,6 +407,8 @@ class _Translator:
 
     # -- emission helpers --
     def emit(self, line: str, call: bool = False) -> None:
+        if self.ind > self.max_ind:
+            raise _TooDeep("too deeply nested")
         self.lines.append("    " * self.ind + line)
         if call:
             self.call_lines.append(len(self.lines))
@@ -539,7 +565,7 @@ class _Translator:
 
     def open_pyloop(self, z: bool = False) -> _PyLoop:
         if len(self.pyloops) >= MAX_PY_LOOPS:
-            raise TranslateError("too deeply nested")
+            raise _TooDeep("too deeply nested")
         pl = _PyLoop(len(self.pyloops) + 1, z)
         self.pyloops.append(pl)
         self.emit("while True:")
@@ -595,10 +621,12 @@ class _Translator:
         which blocks end right after a loop (a branch to them is a break of that loop),
         and the ancestors of the OSR block."""
         body = self.func.body
-        # frame: [kind, idx, nbrif, wrap, via (child blocks branches came through), nres]
-        ctrl: list[list] = [[-1, -1, 0, False, set(), 0]]
+        # frame: [kind, idx, nbrif, wrap, via (child blocks branches came through), nres,
+        #         in the else arm]
+        ctrl: list[list] = [[-1, -1, 0, False, set(), 0, False]]
         wrap: dict[int, bool] = {}
         self.alias_of: dict[int, int] = {}
+        self.osr_in_else: set[int] = set()  # ancestor ifs whose else arm holds it
         ancestors: list[int] = []
         nblock = 0
         dead = False
@@ -615,9 +643,12 @@ class _Translator:
             if code in (op.BLOCK, op.LOOP, op.IF):
                 if nblock == self.osr_block:
                     ancestors = [f[1] for f in ctrl if f[1] >= 0]
+                    self.osr_in_else = {f[1] for f in ctrl if f[6]}
                 nres = len(_blocktype(self.module, ins[1])[1])
-                ctrl.append([code, nblock, 0, False, set(), nres])
+                ctrl.append([code, nblock, 0, False, set(), nres, False])
                 nblock += 1
+            elif code == op.ELSE:
+                ctrl[-1][6] = True
             elif code == op.END:
                 f = ctrl.pop()
                 if f[1] >= 0:
@@ -679,10 +710,16 @@ class _Translator:
             self.emit("_osr = 1")
             self.open_guard(fn)
         self.fuel_check() if not osr else None
+        self.walk()
+        pre = ["_p = 0"] if self.uses_p else []
+        return self.assemble(name, params, pre, self.lines, self.call_lines, header_at)
+
+    def walk(self) -> None:
+        """Translate the body, instruction by instruction (dead code skipped)."""
         nblock = 0
         dead = False
         skip = 0
-        for ins in body:
+        for ins in self.func.body:
             code = ins[0]
             if dead:
                 skip = op.skip_unreachable(code, skip)
@@ -698,11 +735,20 @@ class _Translator:
             dead = self.step(ins, code)
             if not self.ctrl:
                 break
-        # Assemble.
-        body_lines = self.lines
-        pre = []
-        if self.uses_p:
-            pre.append("_p = 0")
+
+    def assemble(
+        self,
+        name: str,
+        params: str,
+        pre: list[str],
+        body_lines: list[str],
+        calls: list[int],
+        header_at: int = 0,
+    ) -> Translation:
+        """Wrap the body: local initialisation, depth counting, the trap handlers."""
+        osr = self.osr_block is not None
+        nparams = len(self.ftype.params)
+        pre = list(pre)
         if not osr:
             inits: dict[str, list[str]] = {}
             for i in range(nparams, len(self.local_types)):
@@ -734,7 +780,7 @@ class _Translator:
         head += nonlocal_line
         head.append("    try:")
         shift = len(head) + len(pre) - header_at
-        call_lines = tuple(n + shift for n in self.call_lines)
+        call_lines = tuple(n + shift for n in calls)
         tail = [
             "    except Trap as _t:",
             f"      _tr(_t, {self.index})",
@@ -818,7 +864,10 @@ class _Translator:
             ccond = self.cond(cond)  # type: ignore[arg-type]
             if on_path:
                 # The OSR path runs through this if: pick the arm that contains it.
-                self.emit(f"if _osr or ({ccond}):")
+                if idx in self.osr_in_else:
+                    self.emit(f"if not _osr and ({ccond}):")
+                else:
+                    self.emit(f"if _osr or ({ccond}):")
             else:
                 self.emit(f"if {ccond}:")
             self.ind += 1
@@ -1016,6 +1065,9 @@ class _Translator:
         iv = self.pop()
         depths = (*labels, default)
         if all(d == default for d in depths):
+            if iv.imp:  # the index may still trap: evaluate it, in order
+                self.flush_impure(len(self.stk))
+                self.emit(self.par(iv))
             self.branch(default)
             return
         ctls = [self.ctrl[-1 - d] for d in depths]
@@ -1023,24 +1075,31 @@ class _Translator:
         self.before_effect(0)
         idx = self.cval(iv)
         if simple:
-            codes = []
-            for c in ctls:
-                if c.kind == op.LOOP:
-                    codes.append(2 * c.pyloop.depth + 1)  # type: ignore[union-attr]
-                else:
-                    c.targeted = True
-                    codes.append(2 * c.pyloop.depth)  # type: ignore[union-attr]
-            table = "(" + ", ".join(str(x) for x in codes[:-1]) + ",)"
-            self.uses_p = True
-            z = self.open_pyloop(z=True)
-            t = self.temp()
-            self.emit(f"{t} = {idx}")
-            self.emit(f"_p = {table}[{t}] if {t} < {len(codes) - 1} else {codes[-1]}")
-            self.emit("break")
-            z.pend.update(codes)
-            self.close_pyloop()
+            self.br_table_simple(idx, ctls)
             return
-        # Targets with values or returns: one test per distinct target.
+        self.br_table_values(idx, depths, ctls)
+
+    def br_table_simple(self, idx: str, ctls: list[_Ctl]) -> None:
+        """br_table whose targets take no values: a tuple of `_p` codes."""
+        codes = []
+        for c in ctls:
+            if c.kind == op.LOOP:
+                codes.append(2 * c.pyloop.depth + 1)  # type: ignore[union-attr]
+            else:
+                c.targeted = True
+                codes.append(2 * c.pyloop.depth)  # type: ignore[union-attr]
+        table = "(" + ", ".join(str(x) for x in codes[:-1]) + ",)"
+        self.uses_p = True
+        z = self.open_pyloop(z=True)
+        t = self.temp()
+        self.emit(f"{t} = {idx}")
+        self.emit(f"_p = {table}[{t}] if {t} < {len(codes) - 1} else {codes[-1]}")
+        self.emit("break")
+        z.pend.update(codes)
+        self.close_pyloop()
+
+    def br_table_values(self, idx: str, depths: tuple, ctls: list[_Ctl]) -> None:
+        """br_table with label values or returns: one test per distinct target."""
         distinct: list[int] = []
         for d in depths:
             if d not in distinct:
@@ -1129,6 +1188,11 @@ class _Translator:
             return False
         if code == op.END:
             reach = not self._consume_dead()
+            if self.ctrl[-1].kind != -1:
+                # Code after a construct whose end nothing reaches is translated all the
+                # same (never run): block numbers must stay the lowerer's and prescan's.
+                self.do_end(reach)
+                return False
             return not self.do_end(reach)
         if code == op.RETURN:
             self.do_return()
@@ -1621,16 +1685,347 @@ class _Translator:
         return self.module.tables[x - len(imported)].elem
 
 
+# Leaves of the flat form's dispatch tree: at most this many block ids tested in a row.
+FLAT_LEAF = 4
+# Constructs with no branch out of them stay structured inside the flat form when their
+# structured code needs at most this many indentation levels (estimated).
+MAX_REGION_NEST = 40
+
+
+class _FlatTranslator(_Translator):
+    """The flat form, for functions whose structured form Python cannot nest.
+
+    Every branch target (a loop head, a targeted block end, an `else`) starts a basic
+    block with its own id; the body is one `while True:` whose `if _b < k:` tree finds
+    the block to run, and a branch is `_b = k; continue`.  Python nesting is then the
+    depth of that tree plus one `if` for a br_if, whatever the Wasm nesting.  A block
+    that nothing branches to costs nothing: its body continues the current basic block.
+    Values crossing a label live in the same variables as in the structured form
+    (results `r`, loop params `v`, temporaries spilled when a construct opens).
+    On-stack replacement is an entry with `_b` set to the loop's block.
+
+    A construct that Python can nest (a `region`: an inner loop, an if/else, a small
+    block) is translated by the structured translator inside its basic block, so hot
+    inner loops keep their `while`/`break` speed; a branch from a region to a label
+    outside sets `_b` and leaves the region's Python loops with `_p = 1` (see
+    `close_pyloop`), then the dispatch loop goes on.
+    """
+
+    def __init__(
+        self,
+        module: Module,
+        defined: int,
+        metered: bool,
+        osr_block: int | None,
+        regions: bool = True,
+    ):
+        super().__init__(module, defined, metered, osr_block)
+        self.max_ind = MAX_INDENT - 20  # room for the dispatch tree (<= 15 levels)
+        self.bbs: dict[int, tuple[list[str], list[int]]] = {}
+        self.nlabels = 0
+        self.osr_label: int | None = None
+        self.use_regions = regions
+        self.regions: set[int] = set()
+        self.region_at: int | None = None  # len(self.ctrl) below the open region's root
+
+    def find_regions(self, exclude: set[int]) -> set[int]:
+        """Blocks whose structured form nests few enough Python loops and statements
+        (see the prescan's `wrap`) to sit inside the dispatch loop and tree."""
+        # frame: [kind, idx, Python loops, indentation, br_ifs to itself]
+        stack: list[list] = [[-1, -1, 0, 0, 0]]
+        out: set[int] = set()
+        nblock = 0
+        dead = False
+        skip = 0
+        for ins in self.func.body:
+            code = ins[0]
+            if dead:
+                skip = op.skip_unreachable(code, skip)
+                if skip is not None:
+                    continue
+                dead, skip = False, 0
+            if code in (op.BLOCK, op.LOOP, op.IF):
+                stack.append([code, nblock, 0, 0, 0])
+                nblock += 1
+            elif code == op.END:
+                f = stack.pop()
+                if not stack:
+                    break
+                own = 1 if f[0] == op.LOOP or self.wrap.get(f[1], True) else 0
+                loops = f[2] + own
+                nest = f[3] + 2 + (0 if own else f[4])  # `while`/`if`, `if not c:` nests
+                fits = loops <= MAX_PY_LOOPS - 2  # inside the dispatch loop
+                if fits and nest <= MAX_REGION_NEST and f[1] not in exclude:
+                    out.add(f[1])
+                p = stack[-1]
+                p[2] = max(p[2], loops)
+                p[3] = max(p[3], nest)
+            elif code in (op.BR, op.BR_IF, op.BR_TABLE):
+                top = stack[-1]
+                if code == op.BR_IF and ins[1] == 0:
+                    top[4] += 1
+                if code == op.BR_TABLE:
+                    top[2] = max(top[2], 1)  # its dispatch loop
+                dead = code != op.BR_IF
+            elif code in (op.RETURN, op.UNREACHABLE):
+                dead = True
+        return out
+
+    def new_label(self) -> int:
+        self.nlabels += 1
+        return self.nlabels - 1
+
+    def start_bb(self, label: int) -> None:
+        self.lines = []
+        self.call_lines = []
+        self.ind = 0
+        self.bbs[label] = (self.lines, self.call_lines)
+
+    def run(self) -> Translation:
+        if len(self.func.body) > MAX_BODY:
+            raise TranslateError("function too large")
+        osr = self.osr_block is not None
+        if osr:
+            name = f"w{self.index}_osr{self.osr_block}"
+            params = ", ".join(f"l{i}" for i in range(len(self.local_types)))
+        else:
+            name = f"w{self.index}"
+            params = ", ".join(f"l{i}" for i in range(len(self.ftype.params)))
+        if self.use_regions:
+            self.wrap, ancestors = self.prescan()
+            exclude = {*ancestors, self.osr_block} if osr else set()
+            self.regions = self.find_regions(exclude)  # type: ignore[arg-type]
+        self.ancestors = set()
+        self.osr_active = False
+        self.ctrl.append(_Ctl(-1, -1, (), self.ftype.results))
+        self.start_bb(self.new_label())
+        if not osr:
+            self.fuel_check()
+        self.walk()
+        if osr and self.osr_label is None:
+            raise TranslateError("no such block")
+        if len(self.bbs) != self.nlabels or not all(b[0] for b in self.bbs.values()):
+            raise TranslateError("internal: a basic block is missing")  # pragma: no cover
+        pre = ["_p = 0"] if self.uses_p else []
+        if self.nlabels == 1:  # nothing branches: straight-line code
+            lines, calls = self.bbs[0]
+            return self.assemble(name, params, pre, lines, calls)
+        out = ["while True:"]
+        calls: list[int] = []
+        self.dispatch(sorted(self.bbs), 1, out, calls)
+        start = self.osr_label if osr else 0
+        return self.assemble(name, params, [f"_b = {start}", *pre], out, calls)
+
+    def dispatch(self, ids: list[int], ind: int, out: list[str], calls: list[int]) -> None:
+        """The binary `if _b < k:` tree over basic blocks `ids` (sorted)."""
+        pad = "    " * ind
+        if len(ids) > FLAT_LEAF:
+            half = len(ids) // 2
+            out.append(f"{pad}if _b < {ids[half]}:")
+            self.dispatch(ids[:half], ind + 1, out, calls)
+            out.append(f"{pad}else:")
+            self.dispatch(ids[half:], ind + 1, out, calls)
+            return
+        for k, i in enumerate(ids):
+            inner = pad
+            if len(ids) > 1:
+                if k == len(ids) - 1:
+                    out.append(f"{pad}else:")
+                else:
+                    out.append(f"{pad}{'if' if k == 0 else 'elif'} _b == {i}:")
+                inner = pad + "    "
+            lines, cl = self.bbs[i]
+            base = len(out)
+            out.extend(inner + x for x in lines)
+            calls.extend(base + n for n in cl)
+
+    # -- control (inside a region: the structured translator's) --
+    def open_block(self, ins: tuple, idx: int) -> None:
+        if self.region_at is None and idx in self.regions:
+            self.region_at = len(self.ctrl)
+        if self.region_at is not None:
+            super().open_block(ins, idx)
+            return
+        code = ins[0]
+        ptypes, rtypes = _blocktype(self.module, ins[1])
+        cond = self.pop() if code == op.IF else None
+        self.before_effect(0)
+        self.materialize_all()
+        c = _Ctl(code, idx, ptypes, rtypes)
+        c.flat = True
+        c.height = len(self.stk) - len(ptypes)
+        c.params = list(self.stk[c.height :])
+        self.ctrl.append(c)
+        c.rvars = self.new_vars(rtypes, "r")
+        if code == op.LOOP:
+            c.pvars = self.new_vars(ptypes, "v")
+            if c.pvars:
+                self.assign(c.pvars, self.pops(len(ptypes)))
+                for n, t in zip(c.pvars, ptypes, strict=True):
+                    self.stk.append(_V(n, t))
+            c.label = self.new_label()
+            self.emit(f"_b = {c.label}")
+            self.start_bb(c.label)
+            if idx == self.osr_block:
+                self.osr_label = c.label
+        elif code == op.IF:
+            c.elabel = self.new_label()
+            self.emit(f"if {self.ncond(cond)}:")  # type: ignore[arg-type]
+            self.ind += 1
+            self.emit(f"_b = {c.elabel}")
+            self.emit("continue")
+            self.ind -= 1
+
+    def fall_results(self, c: _Ctl, reachable: bool) -> None:
+        if reachable:
+            vals = self.pops(len(c.rtypes))
+            if c.rvars:
+                self.before_effect(len(vals))
+                self.assign(c.rvars, vals)
+
+    def end_label(self, c: _Ctl) -> int:
+        if c.label is None:
+            c.label = self.new_label()
+        return c.label
+
+    def do_else(self, reachable: bool) -> None:
+        if self.region_at is not None:
+            super().do_else(reachable)
+            return
+        c = self.ctrl[-1]
+        self.fall_results(c, reachable)
+        if reachable:
+            self.emit(f"_b = {self.end_label(c)}")
+        self.start_bb(c.elabel)
+        c.else_seen = True
+        del self.stk[c.height :]
+        self.stk.extend(c.params)
+
+    def do_end(self, reachable: bool) -> bool:
+        if self.region_at is not None:
+            after = super().do_end(reachable)
+            if len(self.ctrl) <= self.region_at:
+                self.region_at = None
+            return after
+        c = self.ctrl.pop()
+        if c.kind == -1:
+            if reachable:
+                self.do_return()
+            return False
+        self.fall_results(c, reachable)
+        after = reachable
+        if c.kind == op.IF and not c.else_seen:
+            if c.label is None and not c.rtypes:
+                c.label = c.elabel  # the missing else goes straight to the end
+            else:
+                if reachable:
+                    self.emit(f"_b = {self.end_label(c)}")
+                self.start_bb(c.elabel)
+                self.assign(c.rvars, c.params)  # the implicit else passes params through
+                reachable = True
+        if c.kind != op.LOOP and c.label is not None:
+            if reachable:
+                self.emit(f"_b = {c.label}")
+            self.start_bb(c.label)
+            after = True
+        del self.stk[c.height :]
+        for n, t in zip(c.rvars, c.rtypes, strict=True):
+            self.stk.append(_V(n, t))
+        return after
+
+    def jump(self, c: _Ctl) -> None:
+        if not c.flat:
+            super().jump(c)
+            return
+        if c.kind == op.LOOP:
+            self.fuel_check()
+        self.emit(f"_b = {self.end_label(c)}")
+        if self.pyloops:  # out of a region's Python loops first (see close_pyloop)
+            self.uses_p = True
+            self.emit("_p = 1")
+            self.emit("break")
+            self.pyloops[-1].pend.add(1)
+        else:
+            self.emit("continue")
+
+    def close_pyloop(self) -> None:
+        """As the structured translator's, plus code 1 after a region's outermost loop:
+        a branch out of the region, `_b` set: on to the dispatch loop."""
+        pl = self.pyloops[-1]
+        if pl.depth == 1 and 1 in pl.pend:
+            pl.pend.discard(1)
+            self.ind -= 1
+            self.emit("if _p == 1:")
+            self.emit("    _p = 0")
+            self.emit("    continue")
+            self.ind += 1
+        super().close_pyloop()
+
+    def br_if(self, depth: int) -> None:
+        c = self.ctrl[-1 - depth]
+        if c.kind == -1 or not c.flat:
+            super().br_if(depth)
+            return
+        cv = self.pop()
+        names = self.label_vars(c)
+        n = len(names)
+        self.before_effect(n)
+        for i in range(len(self.stk) - n, len(self.stk)):
+            self.spill(i)
+        vals = self.stk[len(self.stk) - n :] if n else []
+        self.emit(f"if {self.cond(cv)}:")
+        self.ind += 1
+        self.assign(names, vals)
+        self.jump(c)
+        self.ind -= 1
+
+    def br_table_simple(self, idx: str, ctls: list[_Ctl]) -> None:
+        if self.region_at is not None:
+            if any(c.flat for c in ctls):  # out of the region: one test per target
+                depths = tuple(len(self.ctrl) - 1 - self.ctrl.index(c) for c in ctls)
+                self.br_table_values(idx, depths, ctls)
+            else:
+                super().br_table_simple(idx, ctls)
+            return
+        labels = [self.end_label(c) for c in ctls]
+        t = self.temp()
+        self.emit(f"{t} = {idx}")
+        table = "(" + ", ".join(str(x) for x in labels[:-1]) + ",)"
+        self.emit(f"_b = {table}[{t}] if {t} < {len(labels) - 1} else {labels[-1]}")
+        loops = sorted({c.label for c in ctls if c.kind == op.LOOP})  # type: ignore[type-var]
+        if self.metered and loops:
+            self.emit(f"if _b in {tuple(loops)!r}:")
+            self.ind += 1
+            self.fuel_check()
+            self.ind -= 1
+        self.emit("continue")
+
+
 def translate(
-    module: Module, defined: int, *, metered: bool = False, osr_block: int | None = None
+    module: Module,
+    defined: int,
+    *,
+    metered: bool = False,
+    osr_block: int | None = None,
+    flat: bool | None = None,
 ) -> Translation:
     """Python source for defined function `defined` of a validated module.
 
     With `osr_block`, the variant entered at that loop (block number in order of
-    appearance) with every local passed in.  Raises TranslateError when the function
-    is better left to the interpreter.
+    appearance) with every local passed in.  `flat` None: the structured form, or the
+    flat one when Python could not nest the structured one; True/False: only that form.
+    Raises TranslateError when the function is better left to the interpreter.
     """
-    return _Translator(module, defined, metered, osr_block).run()
+    if not flat:
+        try:
+            return _Translator(module, defined, metered, osr_block).run()
+        except _TooDeep:
+            if flat is False:
+                raise
+    try:
+        return _FlatTranslator(module, defined, metered, osr_block).run()
+    except _TooDeep:  # a region nested too deeply after all: no regions
+        return _FlatTranslator(module, defined, metered, osr_block, regions=False).run()
 
 
 def compile_translation(tr: Translation) -> types.CodeType:
