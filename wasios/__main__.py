@@ -29,6 +29,13 @@ def _load_module(path: str):  # -> api.Module
     return Module.from_file(path)
 
 
+def _mapdir(text: str) -> str:
+    guest, sep, host = text.partition("::")
+    if not sep or not guest or not host:
+        raise ValueError(f"--mapdir {text!r}: expected GUEST::HOST")
+    return f"{host}::{guest}"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from kernel.workers import POOL
 
@@ -47,7 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         async with System(
-            dirs=args.dir,
+            dirs=args.dir + [_mapdir(m) for m in args.mapdir],
             env=env,
             jit=args.jit,
             tracer=tracer,
@@ -200,6 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="HOST[::GUEST][:ro]",
         help="give the program a host directory (read-only with :ro)",
+    )
+    run.add_argument(
+        "--mapdir",
+        action="append",
+        default=[],
+        metavar="GUEST::HOST",
+        help="older wasmtime spelling of --dir HOST::GUEST",
     )
     run.add_argument(
         "--env",

@@ -208,6 +208,8 @@ def test_run_dir_gives_a_host_directory(tmp_path):
     prog.write_text(CAT_FILE)
     r = wasios("run", "--dir", f"{tmp_path / 'data'}::/d", str(prog))
     assert (r.returncode, r.stdout) == (0, b"from the host\n"), r.stderr
+    r = wasios("run", "--mapdir", f"/d::{tmp_path / 'data'}", str(prog))  # older spelling
+    assert (r.returncode, r.stdout) == (0, b"from the host\n"), r.stderr
     r = wasios("run", str(prog))  # no --dir: no preopen, fd 3 is not open
     assert r.returncode == 8  # BADF
     r = wasios("run", "--dir", f"{tmp_path / 'nope'}", str(prog))
