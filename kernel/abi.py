@@ -529,6 +529,9 @@ MSG_CPU = 5  # [5, ns]: the CPU time the guest has used (sent before its last me
 MSG_REVOKE = -1  # kernel → worker, unsolicited: [-1, fd, errno]: write credit for fd is gone
 UNSTABLE_BASE = 100
 CUSTOM_BASE = 1000
+#: A worker's control socket carries msgpack arrays, each after this little-endian length
+#: (the spawn message may carry a whole module; see procs/worker.py).
+CONTROL_HEADER = struct.Struct("<I")
 #: In a reply to fd_write, a third element 1 grants write credit: later writes to that fd
 #: may be sent with MSG_SEND (no reply) until the stub changes its fd table or is revoked.
 CREDIT = 1

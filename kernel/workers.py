@@ -21,13 +21,10 @@ from __future__ import annotations
 import array
 import logging
 import os
-import signal
 import socket
-import struct
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +33,7 @@ import trio
 
 from kernel import syscalls
 from kernel.abi import (
+    CONTROL_HEADER,
     CREDIT,
     CUSTOM_BASE,
     MSG_CALL,
@@ -61,7 +59,6 @@ if TYPE_CHECKING:
     from kernel.proc import Kernel, Process
 
 log = logging.getLogger("wasios.kernel")
-HEADER = struct.Struct("<I")
 #: The largest message a guest's channel may send (reads and writes are capped far lower).
 MAX_MESSAGE = 64 << 20
 #: Exit status when a process ends without a word: its worker died of an unknown cause.
@@ -69,8 +66,6 @@ LOST_STATUS = 128 + int(Signal.KILL)
 FD_WRITE = [s.name for s in SIGNATURES].index("fd_write")
 #: Exit status of a module that could not start (link error, ...), as wasmtime gives.
 START_ERROR_STATUS = 1
-
-Tracer = Callable[..., None]
 
 
 def _root() -> str:
@@ -95,7 +90,7 @@ class Worker:
     async def send(self, msg: list[Any], fds: list[int] | None = None) -> None:
         """Send one control message (a spawn carries the module: it may take a while)."""
         payload = msgpack.packb(msg, use_bin_type=True)
-        header = HEADER.pack(len(payload))
+        header = CONTROL_HEADER.pack(len(payload))
         sock = trio.socket.from_stdlib_socket(self.control)
         if self.lock is None:
             self.lock = trio.Lock()
@@ -112,12 +107,14 @@ class Worker:
     def messages(self) -> list[list[Any]]:
         """Complete control messages in the buffer."""
         out = []
-        while len(self.buffer) >= HEADER.size:
-            (n,) = HEADER.unpack_from(self.buffer)
-            if len(self.buffer) < HEADER.size + n:
+        while len(self.buffer) >= CONTROL_HEADER.size:
+            (n,) = CONTROL_HEADER.unpack_from(self.buffer)
+            if len(self.buffer) < CONTROL_HEADER.size + n:
                 break
-            out.append(msgpack.unpackb(bytes(self.buffer[HEADER.size : HEADER.size + n])))
-            del self.buffer[: HEADER.size + n]
+            out.append(
+                msgpack.unpackb(bytes(self.buffer[CONTROL_HEADER.size : CONTROL_HEADER.size + n]))
+            )
+            del self.buffer[: CONTROL_HEADER.size + n]
         return out
 
     def kill(self) -> None:
@@ -525,10 +522,3 @@ class Host:
             elapsed = time.perf_counter_ns() - t0
             tracer.syscall(proc.pid, module, row, args, reply[0], reply[1], elapsed)
         return reply
-
-
-def kill_signal_of(status: int) -> int | None:
-    return status - 128 if status > 128 else None
-
-
-_ = signal  # (signal numbers of statuses are WASI's, which match Linux for the common ones)

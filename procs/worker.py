@@ -23,7 +23,6 @@ import logging
 import os
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
@@ -32,7 +31,7 @@ from typing import Any
 import msgpack
 
 from kernel import abi
-from kernel.abi import MSG_CPU, MSG_ERROR, MSG_TRAP, PREVIEW1, UNSTABLE
+from kernel.abi import CONTROL_HEADER, MSG_CPU, MSG_ERROR, MSG_TRAP, PREVIEW1, UNSTABLE
 from procs.channel import Channel, ChannelClosed
 from procs.wasi import Flusher, Guest, HostError, ProcExit, build_custom_stub, build_stub
 from procs.wasm.api import Instance, Module
@@ -40,7 +39,6 @@ from procs.wasm.errors import Exhaustion, LinkError, Trap, WasmError
 from procs.wasm.runtime import HostFunction
 
 log = logging.getLogger("wasios.worker")
-HEADER = struct.Struct("<I")
 MAX_CONTROL = 1 << 30
 
 
@@ -53,7 +51,7 @@ class Killed(BaseException):
 
 def send_control(sock: socket.socket, msg: list[Any], fds: list[int] = ()) -> None:  # type: ignore[assignment]
     payload = msgpack.packb(msg, use_bin_type=True)
-    header = HEADER.pack(len(payload))
+    header = CONTROL_HEADER.pack(len(payload))
     if fds:
         socket.send_fds(sock, [header], list(fds))
     else:
@@ -73,12 +71,12 @@ def recv_exact(sock: socket.socket, n: int) -> bytes:
 
 
 def recv_control(sock: socket.socket) -> tuple[list[Any], list[int]]:
-    header, fds, _, _ = socket.recv_fds(sock, HEADER.size, 4)
+    header, fds, _, _ = socket.recv_fds(sock, CONTROL_HEADER.size, 4)
     if not header:
         raise EOFError
-    if len(header) < HEADER.size:
-        header += recv_exact(sock, HEADER.size - len(header))
-    (n,) = HEADER.unpack(header)
+    if len(header) < CONTROL_HEADER.size:
+        header += recv_exact(sock, CONTROL_HEADER.size - len(header))
+    (n,) = CONTROL_HEADER.unpack(header)
     if n > MAX_CONTROL:
         raise EOFError
     msg = msgpack.unpackb(recv_exact(sock, n), raw=False)
