@@ -504,9 +504,6 @@ def _fd_write(guest: Guest, number: int) -> Stub:
 
 # --- custom syscalls ------------------------------------------------------------------------
 
-#: Parameter kinds of a custom syscall, and how many Wasm parameters each takes.
-CUSTOM_KINDS = {"i32": 1, "i64": 1, "f32": 1, "f64": 1, "string": 2, "bytes": 2}
-
 
 def _to_wasm(t: str, v: Any) -> Any:
     """A handler's plain result as the engine holds it (i32/i64 unsigned, floats as float)."""
