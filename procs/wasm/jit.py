@@ -56,6 +56,12 @@ Shape of the generated code (see `wasios inspect --jit` for real output)::
   raises struct.error / IndexError in this frame, converted to the Wasm trap by the
   handler; an exception from a callee or a host function is told apart by its
   traceback (raised deeper, or on a line that makes a call) and propagates unchanged.
+* Counted loops (`_version_loops`, a pass over the generated lines): a `while True:`
+  loop that steps a counter and tests it last also gets a `for i in range(...)`
+  version without the wrap-around masks of the counter, of pointers stepped with it,
+  of 64-bit tallies and of `base + i` addresses (f64 accesses index a memoryview cast
+  to doubles where aligned), behind a guard checked once at entry that proves no mask
+  would change a value; otherwise the original loop runs.
 * Calls: every function of the instance is a closure cell (`f3`), holding either the
   translated function or a stub that runs the interpreter (and counts towards
   translation); translating a function rebinds its cell, so callers call it directly
@@ -80,6 +86,7 @@ import contextlib
 import contextvars
 import math
 import os
+import re
 import struct
 import sys
 import time
@@ -779,6 +786,8 @@ class _Translator:
         ]
         head += nonlocal_line
         head.append("    try:")
+        if header_at == 0:
+            body_lines, calls = _version_loops(body_lines, calls)
         shift = len(head) + len(pre) - header_at
         call_lines = tuple(n + shift for n in calls)
         tail = [
@@ -2001,6 +2010,340 @@ class _FlatTranslator(_Translator):
         self.emit("continue")
 
 
+# --- counted loops: a `for` over a range when a guard proves no wrap-around ---------
+
+_RX_IV = re.compile(r"(l\d+) = \((?:\1 \+ (l\d+|\d+)|(l\d+|\d+) \+ \1)\) & 4294967295")
+_RX_EXIT = re.compile(r"if (l\d+|\d+) (>=|<=|==) (l\d+|\d+): break")
+_RX_ACC = re.compile(r"(l\d+) = \(\1 \+ (.+)\) & 18446744073709551615")
+# Loops longer than this (lines) are left alone: both versions are emitted.
+MAX_VERSIONED_BODY = 150
+
+
+def _assigns(name: str) -> re.Pattern:
+    """Any statement that may rebind local `name`."""
+    return re.compile(
+        rf"(?<![\w.])(?:{name}\s*(?:[-+*/%&|^@]|//|<<|>>|\*\*)?=(?!=)|{name}\s*:=|for\s+{name}\b)"
+        rf"|(?m:^[ \w,]*(?<![\w.]){name}\b[ \w,]*=(?!=))"  # `a, name = ...`
+    )
+
+
+def _one_cond(e: str) -> bool:
+    """`e` is exactly `(1 if C else 0)` with a single conditional (its value is 0 or 1)."""
+    if not (e.startswith("(1 if ") and e.endswith(" else 0)")):
+        return False
+    depth = 0
+    for k, ch in enumerate(e):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and k != len(e) - 1:
+            return False
+    return e.count(" if ") == 1 and e.count(" else ") == 1
+
+
+def _version_loops(lines: list[str], calls: list[int]) -> tuple[list[str], list[int]]:
+    """Counted `while True:` loops also get a fast `for ... in range(...)` version.
+
+    Why: C's `for (i = a; i < n; i += c)` compiles to a Wasm loop whose counter is
+    masked (`i = (i + c) & 0xFFFFFFFF`) and tested each round, whose addresses
+    `(base + i) & 0xFFFFFFFF` are masked, and whose pointers and 64-bit counters are
+    masked too.  A guard checked once at loop entry proves that no mask in the loop
+    can change a value, so that version runs as a `for` over `range(i, n, c)`
+    without them; otherwise the original loop runs.  Only loops whose counter step
+    is the last statement before the exit test, with no `continue` and no calls in
+    the body (call lines are numbered for the trap handler), are versioned; a loop
+    left by `break` keeps its counter, one that runs out sets it to the exit value
+    (`for`'s `else`).
+    """
+    out = list(lines)
+    callset = sorted(calls)
+    starts = [i for i, ln in enumerate(out) if ln.strip() == "while True:"]
+    for s in reversed(starts):
+        head = out[s]
+        ind = head[: len(head) - len(head.lstrip())]
+        e = s + 1
+        while e < len(out) and (out[e].startswith(ind + "    ") or not out[e].strip()):
+            e += 1
+        if any(s + 1 <= n - 1 < e for n in callset):
+            continue
+        new = _version_one(ind, out[s:e], _enclosing_blocks(out, s))
+        if new is None:
+            continue
+        delta = len(new) - (e - s)
+        out[s:e] = new
+        callset = [n + delta if n - 1 >= e else n for n in callset]
+    return out, callset
+
+
+def _enclosing_blocks(lines: list[str], s: int) -> int:
+    """Python blocks (loops, try) around line `s`: CPython nests at most 20."""
+    level = len(lines[s]) - len(lines[s].lstrip())
+    n = 0
+    for k in range(s - 1, -1, -1):
+        ln = lines[k]
+        lv = len(ln) - len(ln.lstrip())
+        if ln.strip() and lv < level:
+            level = lv
+            n += ln.lstrip().startswith(("while ", "for ", "try:", "with "))
+    return n
+
+
+_RX_TOK = r"(?:l\d+|\d+)"
+_RX_LDF64 = re.compile(rf"ld_f64\(mem, ({_RX_TOK}(?: \+ {_RX_TOK})?)\)\[0\]")
+_RX_STF64 = re.compile(rf"st_f64\(mem, ({_RX_TOK}(?: \+ {_RX_TOK})?), (.+)\)")
+# Python blocks a versioned loop with an f64 view may sit in (CPython's limit is 20;
+# the function's own `try`, the `try` and the `for` of the view come on top).
+MAX_VIEW_NEST = 16
+
+
+def _f64_view(
+    inner: str, fast: list[str], rest_text: str, guard: list[str], iv: str, step: str,
+    derived: dict[str, int], assigned: Callable[[str], bool],
+) -> list[str] | None:  # fmt: skip
+    """The fast body with aligned f64 loads/stores on a 'd' view of memory, or None.
+
+    Why: `ld_f64(mem, a)[0]` is a call and a tuple per access; `_md[a >> 3]` on a
+    memoryview cast to doubles is an index.  Only addresses proven 8-aligned by the
+    entry guard are rewritten (sums of aligned invariants, aligned counters stepped by
+    multiples of 8, and locals set once per round to such sums before any use); a
+    misaligned or out-of-bounds address still traps as before (index past the end).
+    """
+    aligned: dict[str, str | None] = {}  # name -> guard term (None: nothing to check)
+
+    def is_aligned(tok: str) -> bool:
+        if tok.isdigit():
+            return int(tok) % 8 == 0
+        if tok in aligned:
+            return True
+        if tok == iv:
+            ok = step.isdigit() and int(step) % 8 == 0
+        elif tok in derived:
+            ok = derived[tok] % 8 == 0
+        else:
+            ok = not assigned(tok)
+        if ok:
+            aligned[tok] = f"{tok} & 7 == 0"
+        return ok
+
+    # Locals set once, unconditionally, to an aligned sum before any use in the round.
+    for k, ln in enumerate(fast):
+        mm = re.fullmatch(rf"(l\d+) = ({_RX_TOK})(?: \+ ({_RX_TOK}))?", ln.strip())
+        if not mm or not ln.startswith(inner) or ln[len(inner)] == " ":
+            continue
+        x = mm.group(1)
+        if x in derived or x == iv or len(_assigns(x).findall(rest_text)) != 1:
+            continue
+        if any(re.search(rf"\b{x}\b", other) for other in fast[:k]):
+            continue
+        if all(is_aligned(t) for t in mm.groups()[1:] if t is not None and t != x):
+            aligned[x] = None
+
+    def addr_ok(a: str) -> bool:
+        return all(is_aligned(t.strip()) for t in a.split(" + "))
+
+    def ld(mo: re.Match) -> str:
+        a = mo.group(1)
+        return f"_md[({a}) >> 3]" if addr_ok(a) else mo.group(0)
+
+    out = []
+    used = False
+    for ln in fast:
+        body = ln.lstrip()
+        pad = ln[: len(ln) - len(body)]
+        sm = _RX_STF64.fullmatch(body)
+        if sm and addr_ok(sm.group(1)) and "st_f64(" not in sm.group(2):
+            body = f"_md[({sm.group(1)}) >> 3] = {sm.group(2)}"
+        new = pad + _RX_LDF64.sub(ld, body)
+        used = used or new != ln
+        out.append(new)
+    if not used:
+        return None
+    guard += [g for g in aligned.values() if g is not None and g not in guard]
+    return out
+
+
+def _version_one(ind: str, loop: list[str], blocks: int = 0) -> list[str] | None:
+    """The guarded two-version form of one `while True:` loop (its lines), or None."""
+    inner = ind + "    "
+    body = loop[1:]
+    if len(body) < 3 or len(body) > MAX_VERSIONED_BODY:
+        return None
+    step_ln, exit_ln = body[-2], body[-1]
+    for ln in (step_ln, exit_ln):
+        if not ln.startswith(inner) or ln[len(inner)] == " ":
+            return None
+    m = _RX_IV.fullmatch(step_ln.strip())
+    x = _RX_EXIT.fullmatch(exit_ln.strip())
+    if not m or not x:
+        return None
+    iv, step = m.group(1), m.group(2) or m.group(3)
+    a, cmp, b = x.groups()
+    if cmp == "==" and iv in (a, b):
+        bound = b if a == iv else a
+    elif (cmp == ">=" and a == iv) or (cmp == "<=" and b == iv):
+        bound = b if a == iv else a
+    else:
+        return None
+    if iv in (bound, step) or step == "0":
+        return None
+    rest = body[:-2]
+    text = "\n".join(rest)
+    if re.search(r"\bcontinue\b|\b_osr\b|\byield\b|\b_n\b", text):
+        return None
+
+    def assigned(v: str) -> bool:
+        return not v.isdigit() and bool(_assigns(v).search(text))
+
+    if any(assigned(v) for v in (iv, bound, step)):
+        return None
+    if any(len(ln) - len(ln.lstrip()) > 4 * (MAX_INDENT + 4) for ln in rest):
+        return None
+    guard = [f"{iv} < {bound}"]
+    if not step.isdigit():
+        guard.insert(0, f"{step} > 0")
+    if cmp == "==":
+        trips = f"({bound} - {iv}) // {step}"
+        if step != "1":
+            guard.append(f"({bound} - {iv}) % {step} == 0")
+    else:
+        trips = f"({bound} - {iv} + {step} - 1) // {step}"
+        guard.append(f"{bound} + {step} <= 4294967296")
+    n_used = False
+    fast = list(rest)
+
+    # Derived counters: `p = (p + K) & mask` once per round at the top of the body.
+    derived: dict[str, int] = {}
+    for k, ln in enumerate(rest):
+        dm = _RX_IV.fullmatch(ln.strip())
+        if not dm or not ln.startswith(inner) or ln[len(inner)] == " ":
+            continue
+        p, kk = dm.group(1), dm.group(2) or dm.group(3)
+        if p in (iv, bound, step) or not kk.isdigit() or p in derived:
+            continue
+        if len(_assigns(p).findall(text)) != 1:
+            continue
+        derived[p] = int(kk)
+        fast[k] = f"{inner}{p} = {p} + {kk}"
+        guard.append(f"{p} + _n * {kk} <= 4294967295")
+        n_used = True
+
+    # `(base + v) & mask` with an invariant base and v the counter or a derived one.
+    bases: list[str] = []
+    pat = re.compile(
+        r"((?:[\[(]|, |(?<![=!<>])= ))\((?:(l\d+|\d+) \+ (l\d+)|(l\d+) \+ (l\d+|\d+))\) "
+        r"& 4294967295(?=[\]),:]|$)"
+    )
+
+    def unmask(mo: re.Match) -> str:
+        for base, v in ((mo.group(2), mo.group(3)), (mo.group(5), mo.group(4))):
+            if base is None or (v != iv and v not in derived):
+                continue
+            if base == v or base in derived or assigned(base):
+                continue
+            if v == iv:
+                g = f"{base} + {bound} <= 4294967296"
+            else:
+                g = f"{base} + {v} + _n * {derived[v]} <= 4294967295"
+            if g not in bases:
+                bases.append(g)
+            return f"{mo.group(1)}{base} + {v}"
+        return mo.group(0)
+
+    fast = [pat.sub(unmask, ln) for ln in fast]
+    if any(g.endswith("4294967295") and "_n" in g for g in bases):
+        n_used = True
+
+    # 64-bit accumulators `y = (y + e) & mask`, e a constant, a 0/1 condition or a
+    # local only ever set to such values: at most `trips * sum(e)` added in the loop.
+    if not re.search(r"\bwhile\b|\bfor\b", text):
+        small: dict[str, int] = {}
+        sets: dict[str, list[str]] = {}
+        for ln in rest:
+            for am in re.finditer(r"(?<![\w.])(l\d+) = (?!=)(.*)$", ln.strip()):
+                sets.setdefault(am.group(1), []).append(am.group(2))
+        for v, rhss in sets.items():
+            vals = []
+            for r in rhss:
+                if r.isdigit():
+                    vals.append(int(r))
+                elif r.startswith("1 if ") and _one_cond(f"({r})"):
+                    vals.append(1)
+                else:
+                    break
+            else:
+                if len(_assigns(v).findall(text)) == len(rhss):
+                    small[v] = max(vals)
+        accs: dict[str, int] = {}
+        bad: set[str] = set()
+        for ln in rest:
+            am = _RX_ACC.fullmatch(ln.strip())
+            if not am:
+                continue
+            y, ex = am.groups()
+            if ex.isdigit():
+                inc = int(ex)
+            elif _one_cond(ex):
+                inc = 1
+            elif ex in small and ex != y:
+                inc = small[ex]
+                g = f"{ex} <= {inc}"
+                if g not in guard:
+                    guard.append(g)
+            else:
+                bad.add(y)
+                continue
+            accs[y] = accs.get(y, 0) + inc
+        for y, total in accs.items():
+            nsets = len(_assigns(y).findall(text))
+            if (
+                y in bad
+                or y in small
+                or nsets
+                != sum(
+                    1 for ln in rest if (am := _RX_ACC.fullmatch(ln.strip())) and am.group(1) == y
+                )
+            ):
+                continue
+            guard.append(f"{y} + _n * {total} <= 18446744073709551615")
+            n_used = True
+            rx = re.compile(rf"{y} = \({y} \+ (.+)\) & 18446744073709551615$")
+            fast = [rx.sub(rf"{y} = {y} + \1", ln) for ln in fast]
+    guard += bases
+    viewed = None
+    if (
+        blocks <= MAX_VIEW_NEST
+        and "ld_f64(mem" in text
+        and not re.search(r"\bwhile\b|\bfor\b|\b_m[dv]\b", text)
+    ):
+        viewed = _f64_view(inner, fast, text, guard, iv, step, derived, assigned)
+    if n_used:
+        # `_n`: how many rounds at most; after the cheap tests (no division by zero).
+        k = next(i for i, g in enumerate(guard) if "_n" in g)
+        guard[k] = guard[k].replace("_n", f"(_n := {trips})", 1)
+    loop_ver = [
+        f"for {iv} in range({iv}, {bound}, {step}):",
+        *("    " + ln[len(inner) :] if ln.strip() else ln for ln in (viewed or fast)),
+        "else:",
+        f"    {iv} = {iv} + {step}",
+    ]
+    if viewed is not None:
+        # The view is released however the loop ends: a live export would make the
+        # bytearray unresizable (memory.grow) while an exception's frame holds it.
+        loop_ver = [
+            "_mv = memoryview(mem)",
+            '_md = _mv.cast("d")',
+            "try:",
+            *("    " + ln for ln in loop_ver),
+            "finally:",
+            "    _md.release()",
+            "    _mv.release()",
+        ]
+    return [
+        f"{ind}if {' and '.join(guard)}:",
+        *(inner + ln for ln in loop_ver),
+        f"{ind}else:",
+        *("    " + ln for ln in loop),
+    ]
+
+
 def translate(
     module: Module,
     defined: int,
@@ -2106,6 +2449,8 @@ def _make_globals() -> dict[str, Any]:
     g: dict[str, Any] = {
         "__builtins__": {
             "len": len,
+            "range": range,
+            "memoryview": memoryview,
             "float": float,
             "str": str,
             "IndexError": IndexError,

@@ -1170,3 +1170,209 @@ def test_random_nested_programs_all_forms_and_osr_match_interpreter(seed):
     for threshold in (1, 3, 10):
         got.append(outcome(load(wasm, "lazy", backedge_threshold=threshold), "f", *args))
     assert got == [expected] * len(got)
+
+
+# --- counted loops: the `for ... in range` version behind an entry guard -------------
+
+COUNTED = """(module
+  (memory 1)
+  ;; bytes at base+i for i = i0, i0+step, ... while i <u n (a do-while); the result
+  ;; also holds the counter's final value, so its exit value is checked
+  (func (export "sum_lt") (param $base i32) (param $i i32) (param $n i32) (param $step i32)
+    (result i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s)
+        (i32.load8_u (i32.add (local.get $base) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (local.get $step)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i32.add (i32.shl (local.get $s) (i32.const 16)) (local.get $i)))
+  ;; an `i != n` exit, a constant step and two address shapes
+  (func (export "sum_ne") (param $base i32) (param $i i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s)
+        (i32.load8_u (i32.add (local.get $i) (i32.const 5)))))
+      (local.set $s (i32.add (local.get $s)
+        (i32.load8_u (i32.add (local.get $base) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 3)))
+      (br_if $l (i32.ne (local.get $i) (local.get $n))))
+    (i32.add (i32.shl (local.get $s) (i32.const 16)) (local.get $i)))
+  ;; stores, and a `break` out of the loop before its end
+  (func (export "fill_stop") (param $base i32) (param $i i32) (param $n i32) (param $stop i32)
+    (result i32)
+    (block $out
+      (loop $l
+        (br_if $out (i32.eq (i32.load8_u (i32.add (local.get $base) (local.get $i)))
+                            (local.get $stop)))
+        (i32.store8 (i32.add (local.get $base) (local.get $i)) (i32.const 7))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (local.get $n)))))
+    (local.get $i))
+  ;; the counter is rebound in the body: never a `for`
+  (func (export "rebind") (param $i i32) (param $n i32) (result i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $i))
+  (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+  (func (export "peek") (param i32) (result i32) (i32.load8_u (local.get 0)))
+)"""
+
+
+def test_counted_loops_get_a_guarded_range_version():
+    s = src(COUNTED, 0)
+    assert "for l1 in range(l1, l2, l3):" in s and "while True:" in s
+    fast = s[s.index("for l1") : s.index("else:")]
+    # neither the counter nor the address is masked there
+    assert "mem[l0 + l1]" in fast and "l3) & 4294967295" not in fast
+    assert "range(" in src(COUNTED, 1) and "range(" in src(COUNTED, 2)
+    assert "range(" not in src(COUNTED, 3)
+
+
+def test_counted_loops_match_interpreter_at_the_wrap_edges():
+    end = 65536
+    calls = [("poke", a, a * 37 + 1) for a in (0, 1, 2, 5, 9, 20, 33, 120, end - 1)]
+    calls += [("poke", 120, 9)]
+    for args in [
+        (0, 0, 100, 1), (0, 3, 100, 7), (100, 0, 1, 1), (0, 50, 10, 1),  # i0 >= n: once
+        (M32 - 9, 10, 30, 1),  # base + i wraps to low memory: valid, guard must fail
+        (M32 - 29, 30, 40, 1),
+        (0x20, 0xFFFFFFE0, 0xFFFFFFF0, 0x20),  # the counter wraps, then runs off the end
+        (end - 36, 0, 100, 1),  # traps in the middle of the fast version
+        (0, 5, 20, M32),  # a step of -1: down to 0, then wraps above n
+        (0, 0, end, 4096), (1, 0, end, 4096),
+    ]:  # fmt: skip
+        calls.append(("sum_lt", *args))
+    for args in [(0, 0, 30), (0, 1, 30), (M32 - 20, 21, 60), (0, 60, 30), (4, M32 - 2, 0),
+                 (0, 0, 3), (0, end - 8, end + 1)]:  # fmt: skip
+        calls.append(("sum_ne", *args))
+    for args in [(100, 0, 50, 9), (100, 0, 50, 300), (100, 0, 50, 7), (100, 40, 30, 300),
+                 (M32 - 4, 0, 10, 300), (end - 5, 0, 10, 300)]:  # fmt: skip
+        calls.append(("fill_stop", *args))
+    calls += [("peek", a) for a in (0, 1, 5, 100, 119, 120, 121, 149, 150, end - 1)]
+    calls += [("rebind", 0, 10), ("rebind", 5, 3)]
+    res = both(COUNTED, calls)
+    assert ("trap", "out of bounds memory access") in res
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_counted_loops_random_bounds_match_interpreter(seed):
+    rng = random.Random(seed)
+    near = [0, 1, 2, 3, 7, 64, 65530, 65536, 0x7FFFFFFF, 0x80000000, M32 - 70, M32 - 3, M32]
+    calls = []
+    for _ in range(25):
+        base = rng.choice([0, 1, 100, 65000, M32 - 50, M32 - 2, rng.randrange(1 << 32)])
+        i0 = rng.choice([*near, rng.randrange(200)])
+        n = rng.choice([*near, i0 + rng.randrange(1, 300)]) & M32
+        step = rng.choice([1, 2, 3, 5, 64, 4096, 0x80000000, M32, M32 - 3])
+        calls += [("sum_lt", base, i0, n, step), ("sum_ne", base, i0, n),
+                  ("fill_stop", base, i0, n, rng.randrange(256))]  # fmt: skip
+    both(COUNTED, calls)
+
+
+# Pointers stepped once per round (`p += 4`) and 64-bit counters (`a += c == 10`): the
+# fast version drops their masks too, guarded by the round count.
+STEPPED = """(module
+  (memory 1)
+  (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+  (func (export "walk") (param $p i32) (param $q i32) (param $n i32) (result i32)
+    (local $i i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $p))))
+      (local.set $s (i32.add (local.get $s)
+        (i32.load8_u (i32.add (local.get $q) (i32.const 3)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (local.set $q (i32.add (local.get $q) (i32.const 8)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $i) (local.get $n))))
+    (i32.xor (i32.xor (local.get $s) (i32.shl (local.get $p) (i32.const 8))) (local.get $q)))
+  ;; a pointer that only moves (its wrap shows in the result) and one added to a base
+  (func (export "walk2") (param $base i32) (param $q i32) (param $n i32) (param $p i32)
+    (result i32) (local $i i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s)
+        (i32.load8_u (i32.add (local.get $base) (local.get $q)))))
+      (local.set $q (i32.add (local.get $q) (i32.const 8)))
+      (local.set $p (i32.add (local.get $p) (i32.const 0x10000000)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $i) (local.get $n))))
+    (i32.store (i32.const 64) (local.get $p))
+    (i32.add (i32.load (i32.const 64)) (local.get $s)))
+  (func (export "tally") (param $i i32) (param $n i32) (param $a i64) (param $b i64)
+    (param $f i64) (result i64) (local $c i32)
+    (loop $l
+      (local.set $c (i32.load8_u (local.get $i)))
+      (local.set $a (i64.add (local.get $a)
+        (i64.extend_i32_u (i32.eq (local.get $c) (i32.const 10)))))
+      (local.set $b (i64.add (local.get $b) (local.get $f)))
+      (local.set $f (i64.extend_i32_u (i32.gt_u (local.get $c) (i32.const 100))))
+      (local.set $b (i64.add (local.get $b) (i64.const 3)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i64.xor (i64.xor (local.get $a) (i64.shl (local.get $b) (i64.const 1))) (local.get $f)))
+)"""
+
+
+def test_stepped_pointers_and_counters_lose_their_masks_in_the_fast_version():
+    s = src(STEPPED, 1)  # walk
+    fast = s[s.index("for l3") : s.index("else:")]
+    assert "l0 = l0 + 4" in fast and "mem[3 + l1]" in fast
+    s = src(STEPPED, 3)  # tally
+    fast = s[s.index("for l0") : s.index("else:")]
+    assert "18446744073709551615" not in fast and "l4 <= 1" in s
+
+
+def test_stepped_pointers_and_counters_match_interpreter_at_the_wrap_edges():
+    calls = [("poke", a, v) for a, v in ((3, 10), (7, 200), (11, 10), (40, 10), (41, 101))]
+    calls += [("walk", 0, 100, 50), ("walk", 4, 0, 1), ("walk", 0, M32 - 2, 5),
+              ("walk", 0, M32 - 10, 3), ("walk", 65500, 0, 20), ("walk", 0, 0, 0),
+              ("walk2", M32 - 20, 30, 4, 0), ("walk2", 0, 0, 3, 0xF0000000),
+              ("walk2", 100, 8, 5, 0x20000000)]  # fmt: skip
+    for args in [(0, 100, 0, 0, 0), (0, 100, M64 - 5, M64 - 100, 1), (0, 100, 0, 0, 5),
+                 (0, 100, M64 - 300, 0, 0), (0, 100, 0, M64 - 400, 1), (50, 10, M64, M64, 1),
+                 (65530, 65540, 0, 0, 0)]:  # fmt: skip
+        calls.append(("tally", *args))
+    res = both(STEPPED, calls)
+    assert ("trap", "out of bounds memory access") in res
+
+
+# f64 loops: aligned accesses in the fast version index a memoryview cast to doubles.
+AXPY = """(module
+  (memory 1 4)
+  (func (export "axpy") (param $x i32) (param $y i32) (param $n i32) (param $a f64)
+    (local $i i32)
+    (loop $l
+      (f64.store (local.get $y) (f64.add (f64.load (local.get $y))
+        (f64.mul (local.get $a) (f64.load offset=8 (local.get $x)))))
+      (local.set $x (i32.add (local.get $x) (i32.const 8)))
+      (local.set $y (i32.add (local.get $y) (i32.const 8)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $i) (local.get $n)))))
+  (func (export "setf") (param i32 f64) (f64.store (local.get 0) (local.get 1)))
+  (func (export "getf") (param i32) (result f64) (f64.load (local.get 0)))
+  (func (export "geti") (param i32) (result i64) (i64.load (local.get 0)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+)"""
+
+
+def test_f64_loops_use_an_aligned_view_and_release_it():
+    s = src(AXPY, 0)
+    fast = s[s.index("for l4") : s.index("finally:")]
+    assert "_md[" in fast and "ld_f64" not in fast and "st_f64" not in fast
+    assert "_md.release()" in s and "l0 & 7 == 0" in s
+    end = 65536
+    nan = struct.unpack("<d", struct.pack("<Q", 0x7FF4000000000001))[0]
+    calls = [("setf", 8 * k, k / 3) for k in range(40)] + [
+        ("setf", 4 * k + 1000, -k * 1.5) for k in range(20)
+    ]
+    calls += [("setf", 16, nan), ("setf", 24, -0.0)]
+    calls += [("axpy", 0, 160, 20, 2.0), ("axpy", 4, 164, 10, 0.5),  # aligned; misaligned
+              ("axpy", 1000, 1004, 9, -1.0), ("axpy", 0, 0, 30, 1.0),
+              ("axpy", 0, end - 80, 20, 1.0),  # traps in the middle
+              ("grow", 1),  # the view of the trapped loop is gone: memory can grow
+              ("axpy", 0, 2 * end - 80, 8, 3.0), ("axpy", 0, M32 - 7, 3, 1.0)]  # fmt: skip
+    calls += [("geti", 8 * k) for k in range(45)] + [("geti", 1000 + 4 * k) for k in range(20)]
+    calls += [("getf", 2 * end - 80 + 8 * k) for k in range(8)]
+    res = both(AXPY, calls)
+    assert ("trap", "out of bounds memory access") in res and ("ok", 1) in res
