@@ -437,6 +437,7 @@ assert len(SIGNATURES) == 46
 #: match the Wasm parameter names of SIGNATURES, which is how the stub finds, for a
 #: ``path`` or ``lens`` value, its pointer and ``_len`` parameters, and for a result, its
 #: output pointer.
+_FILESTAT_WIRE = "dev:u64 ino:u64 filetype:u32 nlink:u64 size:u64 atim:u64 mtim:u64 ctim:u64"
 WIRE: dict[str, tuple[str, str]] = {
     "args_get": ("", "argv:strings"),
     "args_sizes_get": ("", "argc:u32 argv_buf_size:u32"),
@@ -456,7 +457,7 @@ WIRE: dict[str, tuple[str, str]] = {
     "fd_fdstat_set_rights": ("fd:fd fs_rights_base:u64 fs_rights_inheriting:u64", ""),
     "fd_filestat_get": (
         "fd:fd",
-        "dev:u64 ino:u64 filetype:u32 nlink:u64 size:u64 atim:u64 mtim:u64 ctim:u64",
+        _FILESTAT_WIRE,
     ),
     "fd_filestat_set_size": ("fd:fd size:u64", ""),
     "fd_filestat_set_times": ("fd:fd atim:u64 mtim:u64 fst_flags:u32", ""),
@@ -474,7 +475,7 @@ WIRE: dict[str, tuple[str, str]] = {
     "path_create_directory": ("fd:fd path:path", ""),
     "path_filestat_get": (
         "fd:fd flags:u32 path:path",
-        "dev:u64 ino:u64 filetype:u32 nlink:u64 size:u64 atim:u64 mtim:u64 ctim:u64",
+        _FILESTAT_WIRE,
     ),
     "path_filestat_set_times": ("fd:fd flags:u32 path:path atim:u64 mtim:u64 fst_flags:u32", ""),
     "path_link": ("old_fd:fd old_flags:u32 old_path:path new_fd:fd new_path:path", ""),
