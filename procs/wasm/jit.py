@@ -60,8 +60,11 @@ Shape of the generated code (see `wasios inspect --jit` for real output)::
   loop that steps a counter and tests it last also gets a `for i in range(...)`
   version without the wrap-around masks of the counter, of pointers stepped with it,
   of 64-bit tallies and of `base + i` addresses (f64 accesses index a memoryview cast
-  to doubles where aligned), behind a guard checked once at entry that proves no mask
-  would change a value; otherwise the original loop runs.
+  to doubles where aligned, with pointers used only as such addresses kept divided
+  by 8 through the loop), behind a guard checked once at entry that proves no mask
+  would change a value; otherwise the original loop runs.  A read-only loop with a
+  constant step that can't leave early zips its counter with slices of the bytes
+  `mem[b + i]` it reads (`_byte_streams`).
 * Calls: every function of the instance is a closure cell (`f3`), holding either the
   translated function or a stub that runs the interpreter (and counts towards
   translation); translating a function rebinds its cell, so callers call it directly
@@ -2097,7 +2100,7 @@ MAX_VIEW_NEST = 16
 def _f64_view(
     inner: str, fast: list[str], rest_text: str, guard: list[str], iv: str, step: str,
     derived: dict[str, int], assigned: Callable[[str], bool],
-) -> list[str] | None:  # fmt: skip
+) -> tuple[list[str], list[str], list[str]] | None:  # fmt: skip
     """The fast body with aligned f64 loads/stores on a 'd' view of memory, or None.
 
     Why: `ld_f64(mem, a)[0]` is a call and a tuple per access; `_md[a >> 3]` on a
@@ -2157,7 +2160,88 @@ def _f64_view(
     if not used:
         return None
     guard += [g for g in aligned.values() if g is not None and g not in guard]
-    return out
+    return _predivide(inner, out, iv, derived, aligned)
+
+
+_RX_MDADDR = re.compile(rf"_md\[\(({_RX_TOK}(?: \+ {_RX_TOK})?)\) >> 3\]")
+
+
+def _predivide(
+    inner: str, body: list[str], iv: str, derived: dict[str, int], aligned: dict[str, str | None]
+) -> tuple[list[str], list[str], list[str]]:
+    """The view body with aligned pointers kept in double-index space (`_q9 = l9 >> 3`).
+
+    Why: `_md[(l9) >> 3]` pays a shift per access and `l9 = l9 + 16` a byte step; a
+    pointer only ever used as an f64 address can live divided by 8 for the whole loop
+    (the entry guard proved it aligned and in range), and the byte value is rebuilt
+    once after the loop.  Returns (body, lines before the `for`, lines after it).
+    """
+    text = "\n".join(body)
+    steps = {x: k for x, k in derived.items() if k % 8 == 0 and x in aligned}
+    inv = {t for t, g in aligned.items() if g is not None and t not in derived and t != iv}
+    once: dict[str, tuple[int, str]] = {}  # local set once per round -> (line, address)
+    for k, ln in enumerate(body):
+        mm = re.fullmatch(rf"(l\d+) = ({_RX_TOK}(?: \+ {_RX_TOK})?)", ln.strip())
+        if mm and ln.startswith(inner) and ln[len(inner)] != " " and aligned.get(mm[1], 0) is None:
+            if not re.search(rf"\b{mm[1]}\b", mm[2]):
+                once[mm[1]] = (k, mm[2])
+    conv = set(steps) | set(once)
+    addrs = _RX_MDADDR.findall(text)
+    while True:
+        ok = inv | conv
+
+        def fits(a: str) -> bool:
+            return all(t.isdigit() or t in ok for t in a.split(" + "))  # noqa: B023
+
+        drop = set()
+        for x in conv:
+            uses = len(re.findall(rf"(?<![\w.]){x}\b", text))
+            own = 2 if x in steps else 1
+            in_addr = sum(a.split(" + ").count(x) for a in addrs if fits(a))
+            in_addr += sum(o[1].split(" + ").count(x) for y, o in once.items() if y in conv)
+            if uses != own + in_addr or (x in once and not fits(once[x][1])):
+                drop.add(x)
+        if not drop:
+            break
+        conv -= drop
+    ok = inv | conv
+
+    def q(a: str) -> str | None:
+        toks = a.split(" + ")
+        if not all(t.isdigit() or t in ok for t in toks):
+            return None
+        return " + ".join(str(int(t) >> 3) if t.isdigit() else f"_q{t[1:]}" for t in toks)
+
+    used: set[str] = set()
+
+    def sub(mo: re.Match) -> str:
+        r = q(mo[1])
+        if r is None:
+            return mo[0]
+        used.update(t for t in mo[1].split(" + ") if not t.isdigit())
+        return f"_md[{r}]"
+
+    out = [_RX_MDADDR.sub(sub, ln) for ln in body]
+    pre: list[str] = []
+    post: list[str] = []
+    for k, ln in enumerate(out):
+        st = ln.strip()
+        pad = ln[: len(ln) - len(ln.lstrip())]
+        for x in conv:
+            if x in steps and st == f"{x} = {x} + {steps[x]}":
+                out[k] = f"{pad}_q{x[1:]} = _q{x[1:]} + {steps[x] >> 3}"
+            elif x in once and k == once[x][0]:
+                out[k] = f"{pad}_q{x[1:]} = {q(once[x][1])}"
+    for x in sorted(used | conv):
+        if x in steps:
+            pre.append(f"_q{x[1:]} = {x} >> 3")
+            post.append(f"{x} = _q{x[1:]} << 3")
+        elif x in once:
+            pre.append(f"_q{x[1:]} = -1")
+            post.append(f"{x} = _q{x[1:]} << 3 if _q{x[1:]} >= 0 else {x}")
+        else:
+            pre.append(f"_q{x[1:]} = {x} >> 3")
+    return out, pre, post
 
 
 def _version_one(ind: str, loop: list[str], blocks: int = 0) -> list[str] | None:
@@ -2314,15 +2398,28 @@ def _version_one(ind: str, loop: list[str], blocks: int = 0) -> list[str] | None
         and not re.search(r"\bwhile\b|\bfor\b|\b_m[dv]\b", text)
     ):
         viewed = _f64_view(inner, fast, text, guard, iv, step, derived, assigned)
+    pre: list[str] = []
+    post: list[str] = []
+    if viewed is not None:
+        viewed, pre, post = viewed
+    streams: list[tuple[str, str]] = []
+    if viewed is None:
+        fast, streams = _byte_streams(inner, fast, text, iv, bound, step, assigned, guard)
+    fast, restore = _cond_adds(inner, fast)
     if n_used:
         # `_n`: how many rounds at most; after the cheap tests (no division by zero).
         k = next(i for i, g in enumerate(guard) if "_n" in g)
         guard[k] = guard[k].replace("_n", f"(_n := {trips})", 1)
+    head = f"range({iv}, {bound}, {step})"
+    if streams:
+        head = f"zip({head}, {', '.join(sl for _, sl in streams)})"
+        iv = ", ".join([iv] + [nm for nm, _ in streams])
     loop_ver = [
-        f"for {iv} in range({iv}, {bound}, {step}):",
+        f"for {iv} in {head}:",
         *("    " + ln[len(inner) :] if ln.strip() else ln for ln in (viewed or fast)),
         "else:",
-        f"    {iv} = {iv} + {step}",
+        *("    " + ln for ln in restore),
+        f"    {iv.split(',')[0]} = {iv.split(',')[0]} + {step}",
     ]
     if viewed is not None:
         # The view is released however the loop ends: a live export would make the
@@ -2331,7 +2428,7 @@ def _version_one(ind: str, loop: list[str], blocks: int = 0) -> list[str] | None
             "_mv = memoryview(mem)",
             '_md = _mv.cast("d")',
             "try:",
-            *("    " + ln for ln in loop_ver),
+            *("    " + ln for ln in pre + loop_ver + post),
             "finally:",
             "    _md.release()",
             "    _mv.release()",
@@ -2341,6 +2438,116 @@ def _version_one(ind: str, loop: list[str], blocks: int = 0) -> list[str] | None
         *(inner + ln for ln in loop_ver),
         f"{ind}else:",
         *("    " + ln for ln in loop),
+    ]
+
+
+def _cond_adds(inner: str, fast: list[str]) -> tuple[list[str], list[str]]:
+    """`x = 1 if C else 0` ... `y = y + x` in a fast body as `if C: y = y + 1`.
+
+    Why: clang turns `if (c == '\\n') lines++` into a 0/1 flag added to the tally;
+    in Python the flag costs a conditional expression, a store, a load and an add per
+    round where a test and (sometimes) an add do.  Only when x is used nowhere else,
+    nothing C reads changes between the two lines and the loop can't leave early: x's
+    exit value is then rebuilt once, from the round's last C (returned for the `for`'s
+    `else`, which runs before the counter's final step).
+    """
+    # `y = y + (1 if C else 0)` as `if C: y = y + 1` needs no condition: same test, same order.
+    fast = list(fast)
+    for k, ln in enumerate(fast):
+        mm = re.fullmatch(r"(\s*)(l\d+) = \2 \+ (\(1 if .+ else 0\))", ln)
+        if mm and _one_cond(mm[3]):
+            fast[k] = f"{mm[1]}if {mm[3][6:-8]}: {mm[2]} = {mm[2]} + 1"
+    text = "\n".join(fast)
+    if re.search(r"\b(?:break|continue|return|raise)\b", text):
+        return fast, []
+    top = [k for k, ln in enumerate(fast) if ln.startswith(inner) and ln[len(inner)] != " "]
+    defs: dict[str, list[tuple[int, int, str]]] = {}  # x -> [(def line, add line, C)]
+    for k in top:
+        mm = re.fullmatch(r"(l\d+) = (1 if (.+) else 0)", fast[k].strip())
+        if not mm or not _one_cond(f"({mm[2]})") or re.search(rf"\b{mm[1]}\b", mm[3]):
+            continue
+        x, cond = mm[1], mm[3]
+        if not re.fullmatch(r"[\w ()<>=!+\-*&|^]+", cond) or re.search(r"\w\(|\bmem\b", cond):
+            continue  # C must be pure: no loads, calls, globals or division (traps)
+        for j in range(k + 1, len(fast)):
+            if re.search(rf"\b{x}\b", fast[j]):
+                break
+        else:
+            continue
+        am = re.fullmatch(rf"(l\d+) = \1 \+ {x}", fast[j].strip())
+        if not am or j not in top:
+            continue
+        between = "\n".join(fast[k + 1 : j])
+        names = set(re.findall(r"\b(?:l|_y)\d+\b", cond)) | {am[1]}
+        if any(_assigns(v).search(between) for v in names):
+            continue
+        defs.setdefault(x, []).append((k, j, cond))
+    out = list(fast)
+    restore = []
+    for x, pairs in defs.items():
+        if len(re.findall(rf"\b{x}\b", text)) != 2 * len(pairs):
+            continue
+        k, j, cond = pairs[-1]
+        after = "\n".join(fast[k + 1 :])
+        if any(_assigns(v).search(after) for v in re.findall(r"\b(?:l|_y)\d+\b", cond)):
+            continue
+        for k, j, cond in pairs:
+            y = out[j].strip().split(" = ")[0]
+            out[k] = None  # type: ignore[call-overload]
+            out[j] = f"{inner}if {cond}: {y} = {y} + 1"
+        restore.append(f"{x} = 1 if {pairs[-1][2]} else 0")
+    return [ln for ln in out if ln is not None], restore
+
+
+_RX_MEMIV = r"mem\[(?:(l\d+|\d+) \+ {iv}|{iv} \+ (l\d+|\d+))\]"
+
+
+def _byte_streams(
+    inner: str, fast: list[str], text: str, iv: str, bound: str, step: str,
+    assigned: Callable[[str], bool], guard: list[str],
+) -> tuple[list[str], list[tuple[str, str]]]:  # fmt: skip
+    """Byte loads `mem[b + i]` of a read-only loop as slices zipped with the counter.
+
+    Why: a scanning loop (wc, strlen) pays an add and an index per byte; iterating a
+    slice of the bytes it will read (copied once at entry) hands each round its byte.
+    Only when the body can't write memory (no stores, no calls but loads), can't leave
+    early (the copy is paid once per loop, never per byte found) and the entry guard
+    proves every byte in bounds: then reading early is invisible.
+    """
+    if not step.isdigit() or re.search(r"\b(?:break|return|raise)\b", text):
+        return fast, []  # a loop that may stop early would copy bytes it never reads
+    for ln in text.splitlines():
+        st = ln.strip()
+        if re.match(r"mem\[.*\]\s*=(?!=)", st) or "_md" in st or "_mv" in st:
+            return fast, []
+        if any(not f.startswith("ld_") for f in re.findall(r"(?<![\w.])(\w+)\(", st)):
+            return fast, []
+    rx = re.compile(_RX_MEMIV.format(iv=iv))
+    bases: list[str] = []
+    for ln in fast:
+        for mo in rx.finditer(ln):
+            b = mo[1] or mo[2]
+            if not b.isdigit() and (assigned(b) or b in (iv, bound, step)):
+                return fast, []
+            if b not in bases:
+                bases.append(b)
+    if not bases or len(bases) > 8:
+        return fast, []
+    name = {b: f"_y{k}" for k, b in enumerate(bases)}
+    out = [rx.sub(lambda mo: name[mo[1] or mo[2]], ln) for ln in fast]
+    for b in bases:
+        g = f"{b} + {bound} <= len(mem)"
+        if g not in guard:
+            guard.append(g)
+    targets = [name[b] for b in bases]
+    # A first statement `x = _y0` (the byte into a local) binds x in the `for` itself.
+    fm = re.fullmatch(r"(l\d+) = (_y\d+)", out[0].strip()) if out else None
+    if fm and out[0].startswith(inner) and out[0][len(inner)] != " ":
+        if len(re.findall(rf"\b{fm[2]}\b", "\n".join(out))) == 1 and fm[1] not in (iv, bound):
+            targets[targets.index(fm[2])] = fm[1]
+            out = out[1:]
+    return out, [
+        (t, f"mem[{b} + {iv}:{b} + {bound}:{step}]") for t, b in zip(targets, bases, strict=True)
     ]
 
 
@@ -2450,6 +2657,7 @@ def _make_globals() -> dict[str, Any]:
         "__builtins__": {
             "len": len,
             "range": range,
+            "zip": zip,
             "memoryview": memoryview,
             "float": float,
             "str": str,

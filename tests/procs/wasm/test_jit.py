@@ -1376,3 +1376,181 @@ def test_f64_loops_use_an_aligned_view_and_release_it():
     calls += [("getf", 2 * end - 80 + 8 * k) for k in range(8)]
     res = both(AXPY, calls)
     assert ("trap", "out of bounds memory access") in res and ("ok", 1) in res
+
+
+# Pointers used only as f64 addresses live divided by 8 in the view loop (`_q`).
+PREDIV = """(module
+  (memory 1 4)
+  (func (export "brk") (param $x i32) (param $n i32) (param $lim f64) (result i32)
+    (local $i i32) (local $t i32)
+    (local.set $t (i32.const 12345))
+    (block $out
+      (loop $l
+        (br_if $out (f64.gt (f64.load (local.get $x)) (local.get $lim)))
+        (local.set $t (i32.add (local.get $x) (i32.const 8)))
+        (f64.store (local.get $t) (f64.mul (f64.load (local.get $t)) (f64.const 2)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.ne (local.get $i) (local.get $n)))))
+    (i32.xor (i32.xor (local.get $x) (i32.shl (local.get $t) (i32.const 8)))
+      (i32.shl (local.get $i) (i32.const 24))))
+  (func (export "mixed") (param $x i32) (param $n i32) (result i32)
+    (local $i i32) (local $s i32)
+    (loop $l
+      (f64.store (local.get $x) (f64.add (f64.load (local.get $x)) (f64.const 1)))
+      (local.set $s (i32.add (local.get $s) (local.get $x)))
+      (local.set $x (i32.add (local.get $x) (i32.const 8)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $i) (local.get $n))))
+    (i32.add (local.get $s) (local.get $x)))
+  (func (export "setf") (param i32 f64) (f64.store (local.get 0) (local.get 1)))
+  (func (export "geti") (param i32) (result i64) (i64.load (local.get 0)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+)"""
+
+
+def test_f64_view_pointers_are_predivided_only_when_used_as_addresses_alone():
+    s = src(PREDIV, 0)  # brk: x and t only address doubles
+    fast = s[s.index("for l3") : s.index("finally:")]
+    assert "_q0 = _q0 + 2" in fast and ">> 3]" not in fast and "l0 = _q0 << 3" in fast
+    s = src(PREDIV, 1)  # mixed: x is also summed as an integer: stays a byte address
+    fast = s[s.index("for l2") : s.index("finally:")]
+    assert "_md[(l0) >> 3]" in fast and "_q0" not in fast
+
+
+def test_predivided_pointers_are_rebuilt_on_every_exit():
+    end = 65536
+    calls = [("setf", 8 * k, float(k % 7)) for k in range(64)]
+    calls += [("brk", 0, 20, 5.5),  # breaks when a load exceeds 5.5 (x = 16*k)
+              ("brk", 0, 3, 100.0),  # runs out
+              ("brk", 48, 4, 0.5),  # breaks in the first round: t keeps its start value
+              ("brk", 4, 5, 100.0),  # misaligned: the slow version
+              ("brk", end - 40, 10, 100.0),  # traps in the middle
+              ("grow", 1), ("brk", end - 40, 10, 100.0),
+              ("mixed", 8, 30), ("mixed", end * 2 - 16, 3), ("mixed", 3, 4)]  # fmt: skip
+    calls += [("geti", 8 * k) for k in range(64)] + [("geti", end - 40 + 8 * k) for k in range(8)]
+    res = both(PREDIV, calls)
+    assert ("trap", "out of bounds memory access") in res and ("ok", 1) in res
+
+
+# Read-only byte scans iterate slices of the bytes zipped with the counter.
+SCAN = """(module
+  (memory 1 4)
+  ;; counts bytes equal to $c and sums bytes+1 at b+i, i = 0, 2, ..., n-2 (do-while)
+  (func (export "count") (param $b i32) (param $n i32) (param $c i32) (result i64)
+    (local $i i32) (local $k i64) (local $s i32)
+    (loop $l
+      (local.set $k (i64.add (local.get $k)
+        (i64.extend_i32_u (i32.eq (i32.load8_u (i32.add (local.get $b) (local.get $i)))
+          (local.get $c)))))
+      (local.set $s (i32.add (local.get $s)
+        (i32.load8_u offset=1 (i32.add (local.get $b) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i64.add (i64.shl (local.get $k) (i64.const 40))
+      (i64.extend_i32_u (i32.add (i32.shl (local.get $s) (i32.const 8)) (local.get $i)))))
+  ;; stores into the bytes it reads next round: must read memory, not a copy
+  (func (export "prefix") (param $b i32) (param $n i32) (result i32)
+    (local $i i32)
+    (loop $l
+      (i32.store8 offset=1 (i32.add (local.get $b) (local.get $i))
+        (i32.add (i32.load8_u (i32.add (local.get $b) (local.get $i)))
+                 (i32.load8_u offset=1 (i32.add (local.get $b) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $i) (local.get $n))))
+    (i32.load8_u (i32.add (local.get $b) (local.get $n))))
+  ;; divides by each byte: a zero byte traps in the middle of the loop
+  (func (export "divs") (param $b i32) (param $n i32) (result i32)
+    (local $i i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (i32.div_u (i32.const 1000)
+        (i32.load8_u (i32.add (local.get $b) (local.get $i))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $i) (local.get $n))))
+    (local.get $s))
+  (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+  (func (export "peek") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+)"""
+
+
+def test_read_only_byte_scans_zip_slices_and_writing_loops_do_not():
+    s = src(SCAN, 0)
+    fast = s[s.index("for l3") : s.index("else:")]
+    assert "zip(range(l3, l1, 2), mem[l0 + l3:l0 + l1:2]" in fast and "mem[l0 + l3]" not in fast
+    assert "len(mem)" in s
+    assert "zip(" not in src(SCAN, 1)  # prefix stores
+
+
+def test_byte_scans_match_interpreter_near_the_end_and_after_grow():
+    end = 65536
+    rnd = random.Random(7)
+    calls = [("poke", a, rnd.choice(b"ab\n \x00\x01\xff")) for a in range(0, 300)]
+    calls += [("poke", end - 1 - k, 10 + k) for k in range(40)]
+    calls += [("count", 0, 200, 10), ("count", 1, 201, 97), ("count", 7, 3, 0),
+              ("count", 0, 0, 10), ("count", 5, 1, 10),
+              ("count", end - 30, 30, 12),  # the last byte read is the memory's last
+              ("count", end - 30, 31, 12),  # reads one past the end: traps midway
+              ("count", M32 - 10, 20, 0),  # base + i wraps
+              ("prefix", 10, 50), ("prefix", end - 20, 25),
+              ("divs", 300, 0), ("divs", 0, 300), ("divs", end - 20, 19),
+              ("grow", 1), ("count", end - 30, 31, 12), ("count", end - 2, 40, 0),
+              ("divs", end - 20, 19)]  # fmt: skip
+    calls += [("peek", a) for a in range(0, 70)] + [("peek", end - 25 + k) for k in range(30)]
+    res = both(SCAN, calls)
+    assert ("trap", "out of bounds memory access") in res
+    assert ("trap", "integer divide by zero") in res
+
+
+# 0/1 flags added to a tally become `if C: y = y + 1` in the fast version.
+FLAGS = """(module
+  (memory 1)
+  (func (export "nl") (param $b i32) (param $n i32) (result i64)
+    (local $i i32) (local $c i32) (local $f i32) (local $k i64)
+    (loop $l
+      (local.set $c (i32.load8_u (i32.add (local.get $b) (local.get $i))))
+      (local.set $f (i32.eq (local.get $c) (i32.const 10)))
+      (local.set $k (i64.add (local.get $k) (i64.extend_i32_u (local.get $f))))
+      (local.set $c (i32.load8_u offset=1 (i32.add (local.get $b) (local.get $i))))
+      (local.set $f (i32.gt_u (local.get $c) (i32.const 100)))
+      (local.set $k (i64.add (local.get $k) (i64.extend_i32_u (local.get $f))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $i) (local.get $n))))
+    (i64.add (i64.shl (local.get $k) (i64.const 8)) (i64.extend_i32_u (local.get $f))))
+  ;; C's input changes between the flag and its use: stays a flag
+  (func (export "moved") (param $b i32) (param $n i32) (result i64)
+    (local $i i32) (local $c i32) (local $f i32) (local $k i64)
+    (loop $l
+      (local.set $c (i32.load8_u (i32.add (local.get $b) (local.get $i))))
+      (local.set $f (i32.eq (local.get $c) (i32.const 10)))
+      (local.set $c (i32.load8_u offset=1 (i32.add (local.get $b) (local.get $i))))
+      (local.set $k (i64.add (local.get $k) (i64.extend_i32_u (local.get $f))))
+      (local.set $k (i64.add (local.get $k) (i64.extend_i32_u (local.get $c))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $i) (local.get $n))))
+    (i64.add (i64.shl (local.get $k) (i64.const 8)) (i64.extend_i32_u (local.get $f))))
+  (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+)"""
+
+
+def test_flag_tallies_become_conditional_adds_and_keep_the_flags_exit_value():
+    s = src(FLAGS, 0)
+    fast = s[s.index("for l2") : s.index("else:")]
+    assert "= 1 if" not in fast and fast.count(": l5 = l5 + 1") == 2
+    s = src(FLAGS, 1)
+    fast = s[s.index("for l2") : s.index("else:")]
+    assert "l4 = 1 if" in fast and ": l5 = l5 + 1" not in fast
+    calls = [("poke", a, v) for a, v in ((0, 10), (1, 200), (2, 10), (3, 10), (5, 101), (9, 99))]
+    calls += [("nl", 0, n) for n in (1, 2, 3, 4, 5, 9)] + [("nl", 1, 2), ("nl", 65530, 8)]
+    calls += [("nl", 65528, 8)]  # the fast version traps in its last round
+    calls += [("moved", 0, n) for n in (1, 2, 3, 5)] + [("moved", 65534, 3)]
+    res = both(FLAGS, calls)
+    assert ("trap", "out of bounds memory access") in res
+
+
+def test_a_round_that_starts_by_copying_its_byte_binds_it_in_the_for_and_adds_flags_by_if():
+    s = src(FLAGS, 0)
+    assert "for l2, l3 in zip(range(l2, l1, 1), mem[l0 + l2:l0 + l1:1]):" in s
+    s = src(STEPPED, 3)  # tally: `b = b + f` keeps f; `a = a + (1 if c == 10 else 0)` is an if
+    fast = s[s.index("for l0") : s.index("else:")]
+    assert "if l5 == 10: l2 = l2 + 1" in fast and "(1 if" not in fast
