@@ -256,14 +256,9 @@ class _Lexer:
         """Lex an unquoted word from ``i`` (or the word of ``${x-word}`` when
         ``stop_brace``, in ``mode`` _PLAIN or _DQ); return its parts and end."""
         text = self.text
-        parts: list[Part] = []
-        buf: list[str] = []
         in_dq = mode == _DQ
-
-        def flush() -> None:
-            if buf:
-                _add(parts, Lit("".join(buf), in_dq))
-                buf.clear()
+        acc = _Parts(in_dq)
+        buf, parts = acc.buf, acc.parts
 
         while True:
             i = self.cont(i)
@@ -279,11 +274,10 @@ class _Lexer:
                 j = text.find("'", i + 1, self.n)
                 if j < 0:
                     raise self.incomplete("unterminated single quote", i)
-                flush()
-                parts.append(Lit(text[i + 1 : j], True))
+                acc.part(Lit(text[i + 1 : j], True))
                 i = j + 1
             elif c == '"':
-                flush()
+                acc.flush()
                 more, i = self.dq(i + 1, _DQ, body_start=i)
                 parts.extend(more)
             elif c == "\\":
@@ -294,36 +288,23 @@ class _Lexer:
                     buf.append("\\")
                     i += 1
                 else:
-                    flush()
-                    parts.append(Lit(text[i + 1], True))
+                    acc.part(Lit(text[i + 1], True))
                     i += 2
             elif c == "$" or c == "`":
-                part, j = self.dollar(i, in_dq) if c == "$" else self.backquote(i, in_dq)
-                if part is None:
-                    buf.append(c)
-                    i += 1
-                else:
-                    flush()
-                    parts.append(part)
-                    i = j
+                i = self.substitution(i, acc)
             else:
                 buf.append(c)
                 i += 1
-        flush()
+        acc.flush()
         return parts, i
 
     def dq(self, i: int, mode: int, *, body_start: int) -> tuple[list[Part], int]:
         """Lex the inside of double quotes (ends at ``"``) or a here-doc body (ends at
         the end of the text)."""
         text = self.text
-        parts: list[Part] = []
-        buf: list[str] = []
+        acc = _Parts(True)
+        buf, parts = acc.buf, acc.parts
         specials = '$`"\\' if mode == _DQ else "$`\\"
-
-        def flush() -> None:
-            if buf:
-                _add(parts, Lit("".join(buf), True))
-                buf.clear()
 
         while True:
             if mode == _HEREDOC:
@@ -344,21 +325,25 @@ class _Lexer:
                 buf.append(text[i + 1])
                 i += 2
             elif c == "$" or c == "`":
-                part, j = self.dollar(i, True) if c == "$" else self.backquote(i, True)
-                if part is None:
-                    buf.append(c)
-                    i += 1
-                else:
-                    flush()
-                    parts.append(part)
-                    i = j
+                i = self.substitution(i, acc)
             else:
                 buf.append(c)
                 i += 1
-        flush()
+        acc.flush()
         if mode == _DQ and not parts:
             parts.append(Lit("", True))  # "" is an (empty) field of its own
         return parts, i
+
+    def substitution(self, i: int, acc: _Parts) -> int:
+        """A ``$…`` or backquote at ``i`` into ``acc`` (a ``$`` that starts nothing is a
+        literal character); the position after it."""
+        c = self.text[i]
+        part, j = self.dollar(i, acc.quoted) if c == "$" else self.backquote(i, acc.quoted)
+        if part is None:
+            acc.buf.append(c)
+            return i + 1
+        acc.part(part)
+        return j
 
     def dollar(self, i: int, quoted: bool) -> tuple[Part | None, int]:
         """Lex the expansion starting with ``$`` at ``i``; None if ``$`` is literal."""
@@ -517,6 +502,25 @@ class _Lexer:
 
 def _odd_backslashes(line: str) -> bool:
     return (len(line) - len(line.rstrip("\\"))) % 2 == 1
+
+
+class _Parts:
+    """The parts of a word being lexed: literal characters gather in ``buf`` and become
+    one `Lit` (of the word's quoting) when another part comes or the word ends."""
+
+    def __init__(self, quoted: bool) -> None:
+        self.quoted = quoted
+        self.buf: list[str] = []
+        self.parts: list[Part] = []
+
+    def flush(self) -> None:
+        if self.buf:
+            _add(self.parts, Lit("".join(self.buf), self.quoted))
+            self.buf.clear()
+
+    def part(self, part: Part) -> None:
+        self.flush()
+        self.parts.append(part)
 
 
 def _add(parts: list[Part], lit: Lit) -> None:
