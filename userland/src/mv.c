@@ -36,15 +36,7 @@ int main(int argc, char **argv) {
     if (n < 1) ul_usage_error("missing file operand");
     if (n < 2) ul_usage_error("missing destination file operand after '%s'", argv[optind]);
     const char *last = argv[argc - 1];
-    struct stat st;
-    int last_ok = stat(last, &st) == 0, last_errno = errno;
-    int is_dir = last_ok && S_ISDIR(st.st_mode);
-    if (n == 2 && !is_dir) ul_exit(move(argv[optind], last));
-    if (!is_dir) {
-        if (!last_ok) ul_warn("target '%s': %s", last, strerror(last_errno));
-        else ul_warn("target '%s' is not a directory", last);
-        ul_exit(1);
-    }
+    if (!ul_dest_is_dir(argc, argv)) ul_exit(move(argv[optind], last));
     int status = 0;
     for (int i = optind; i < argc - 1; i++) {
         char *src = strdup(argv[i]);

@@ -75,6 +75,17 @@ _Noreturn void ul_usage_error(const char *fmt, ...) {
     ul_exit(2);
 }
 
+int ul_dest_is_dir(int argc, char **argv) {
+    const char *last = argv[argc - 1];
+    struct stat st;
+    int ok = stat(last, &st) == 0, err = errno;
+    if (ok && S_ISDIR(st.st_mode)) return 1;
+    if (argc - optind == 2) return 0;
+    if (!ok) ul_warn("target '%s': %s", last, strerror(err));
+    else ul_warn("target '%s' is not a directory", last);
+    ul_exit(1);
+}
+
 void ul_warn(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

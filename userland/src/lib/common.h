@@ -19,6 +19,10 @@ int ul_getopt(int argc, char **argv, const char *opts, const struct option *long
 _Noreturn void ul_usage_error(const char *fmt, ...);
 /* "PROG: message" on stderr (no exit). */
 void ul_warn(const char *fmt, ...);
+/* For "SOURCE DEST | SOURCE... DIRECTORY" (cp, mv, ln), with two operands or more after
+   optind: 1 if the last one is a directory to put the sources in, 0 if there are two and
+   it is not; more than two onto a non-directory prints why and exits with 1. */
+int ul_dest_is_dir(int argc, char **argv);
 /* "PROG: message" on stderr, exit 1. */
 _Noreturn void ul_die(const char *fmt, ...);
 /* "PROG: NAME: strerror(errno)" on stderr; returns 1 for the exit status. */
