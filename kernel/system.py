@@ -87,11 +87,18 @@ def _host_port(text: str) -> tuple[str, int]:
 
 
 def parse_dirs(dirs: Mapping[str, str] | Iterable[str] | None) -> list[DirSpec]:
+    """``--dir`` specs (or {guest: host}); ValueError for a malformed one,
+    NotADirectoryError for a host path that is not a directory."""
     if not dirs:
         return []
     if isinstance(dirs, Mapping):
-        return [DirSpec(str(host), str(guest)) for guest, host in dirs.items()]
-    return [d if isinstance(d, DirSpec) else DirSpec.parse(str(d)) for d in dirs]
+        specs = [DirSpec(str(host), str(guest)) for guest, host in dirs.items()]
+    else:
+        specs = [d if isinstance(d, DirSpec) else DirSpec.parse(str(d)) for d in dirs]
+    for d in specs:
+        if not os.path.isdir(d.host):
+            raise NotADirectoryError(f"--dir {d.host}: not a directory")
+    return specs
 
 
 @dataclass
@@ -213,8 +220,6 @@ class System:
         self.kernel = Kernel(deterministic=deterministic, seed=seed)
         self.dirs = parse_dirs(dirs)
         for d in self.dirs:
-            if not os.path.isdir(d.host):
-                raise NotADirectoryError(f"--dir {d.host}: not a directory")
             self.kernel.namespace.mount_host(d.host, d.mount_point(), readonly=d.readonly)
         self.env = dict(env or {})
         self.tcplisten = [_host_port(a) for a in tcplisten]

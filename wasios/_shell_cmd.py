@@ -13,7 +13,6 @@ line and runs nothing (status 2). The exit status is that of the last command (o
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from typing import Any
 
 import trio
 
+from kernel.system import parse_dirs
 from shell._runner import STATUS_USAGE
 from shell._session import Session
 from wasios._env import environment
@@ -68,12 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         env = environment(args.inherit_env, args.env)
-        for d in args.dir:
-            host = d[:-3] if d.endswith(":ro") else d
-            host = host.partition("::")[0]
-            if not os.path.isdir(host):
-                raise ValueError(f"--dir {d}: not a directory")
-    except ValueError as e:
+        parse_dirs(args.dir)  # a bad --dir is a usage error before anything starts
+    except (ValueError, NotADirectoryError) as e:
         print(f"wasios shell: {e}", file=sys.stderr)
         return STATUS_USAGE
     rest = list(args.args)

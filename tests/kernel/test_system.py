@@ -204,13 +204,16 @@ async def test_host_directory_is_preopened(tmp_path):
         await p.wait()
 
 
-def test_dir_specs():
+def test_dir_specs(tmp_path):
     assert DirSpec.parse("/a/b") == DirSpec("/a/b", "/a/b", False)
     assert DirSpec.parse(".::/w") == DirSpec(".", "/w", False)
     assert DirSpec.parse("x:ro").readonly
-    assert parse_dirs({"/g": "/h"}) == [DirSpec("/h", "/g")]
+    assert parse_dirs({"/g": str(tmp_path)}) == [DirSpec(str(tmp_path), "/g")]
+    assert parse_dirs([f"{tmp_path}::/g:ro"]) == [DirSpec(str(tmp_path), "/g", True)]
     with pytest.raises(ValueError):
         DirSpec.parse("::/g")
+    with pytest.raises(NotADirectoryError):
+        parse_dirs({"/g": str(tmp_path / "missing")})
 
 
 async def test_output_before_a_long_computation_is_not_held_back():
