@@ -22,6 +22,7 @@ import trio
 from kernel.errors import KernelError
 from kernel.file import PipeReadFile, PipeWriteFile
 from kernel.pipe import Pipe
+from kernel.system import read_host
 from shell._parser import is_complete
 from shell._session import Session
 
@@ -68,14 +69,7 @@ async def _terminal_to(w: PipeWriteFile, fd: int = 0) -> None:
     """Copy what the user types into a program's stdin pipe; read only when there is
     input (the wait is cancelled when the command ends); EOF (Ctrl-D) ends that stdin."""
     try:
-        while True:
-            await trio.lowlevel.wait_readable(fd)
-            try:
-                data = os.read(fd, CHUNK)
-            except BlockingIOError:
-                continue
-            if not data:
-                break
+        while data := await read_host(fd):
             try:
                 await w.write(data)
             except KernelError:
