@@ -27,7 +27,6 @@ from shell._parser import is_complete
 from shell._session import Session
 
 HISTORY_FILE = os.environ.get("WASIOS_HISTFILE") or os.path.expanduser("~/.wasios_history")
-CHUNK = 1 << 16
 
 
 def prompt_text(sh: Session) -> str:
